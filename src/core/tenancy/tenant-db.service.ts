@@ -35,14 +35,9 @@ export class TenantRepository<T extends TenantOwnedEntity & ObjectLiteral> {
   }
 
   async insert(values: Omit<QueryDeepPartialEntity<T>, 'tenantId'>): Promise<T> {
-    const rows = await this.manager
-      .createQueryBuilder()
-      .insert()
-      .into(this.target)
-      .values({ ...values, tenantId: this.tenantId() } as QueryDeepPartialEntity<T>)
-      .returning('*')
-      .execute();
-    return this.manager.create(this.target, rows.generatedMaps[0] as T) as T;
+    const row = { ...values, tenantId: this.tenantId() } as QueryDeepPartialEntity<T>;
+    const result = await this.manager.insert(this.target, row);
+    return this.manager.create(this.target, { ...row, ...result.generatedMaps[0] } as never) as T;
   }
 
   /** Returns how many rows changed: 0 means "not this tenant's", which callers turn into a 404. */

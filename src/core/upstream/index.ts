@@ -1,2 +1,3 @@
 export * from './upstream-client';
 export * from './base-url';
+export * from './upstream.module';

@@ -1,0 +1,38 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AuditController } from '../core/audit';
+import { ApiKeysController, AuthController, PlugboardAuthGuard, UsersController } from '../core/auth';
+import { CoreModule, type CoreOptions } from '../core/core.module';
+import { HealthModule } from '../core/health';
+import { ProblemDetailsFilter } from '../core/http';
+import { PluginsController } from '../core/plugin-host';
+import { RateLimitModule, TierThrottlerGuard } from '../core/rate-limit';
+import { WorkerModule } from './worker.module';
+
+export interface ApiOptions extends CoreOptions {
+  /** also consume the queues in this process (PLUGBOARD_ROLE=all) */
+  withWorker: boolean;
+}
+
+/** The API server's root: the shared core plus controllers, guards and the error filter. */
+@Module({})
+export class ApiModule {
+  static forRoot(options: ApiOptions): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        CoreModule.forRoot(options),
+        RateLimitModule,
+        HealthModule,
+        ...(options.withWorker ? [WorkerModule.features()] : []),
+      ],
+      controllers: [AuthController, UsersController, ApiKeysController, AuditController, PluginsController],
+      providers: [
+        // order matters: authenticate first, so the limiter knows the tenant
+        { provide: APP_GUARD, useClass: PlugboardAuthGuard },
+        { provide: APP_GUARD, useClass: TierThrottlerGuard },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,20 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CoreModule, type CoreOptions } from '../core/core.module';
+
+/**
+ * The queue worker's root: the shared core plus the queue processors. Processors live in feature
+ * modules listed in features(), so an all-in-one process can mount the same set beside the API.
+ */
+@Module({})
+export class WorkerModule {
+  static forRoot(options: CoreOptions): DynamicModule {
+    return { module: WorkerModule, imports: [CoreModule.forRoot(options), WorkerModule.features()] };
+  }
+
+  static features(): DynamicModule {
+    return { module: WorkerFeaturesModule, imports: [] };
+  }
+}
+
+@Module({})
+class WorkerFeaturesModule {}

@@ -1,0 +1,3 @@
+export * from './vault.module';
+export * from './vault.service';
+export * from './vault-entry.entity';
