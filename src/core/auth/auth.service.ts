@@ -62,18 +62,22 @@ export class AuthService {
   /** Rotates the refresh token. Presenting a used one revokes its whole family: it was stolen or replayed. */
   async refresh(presented: string): Promise<SessionTokens> {
     const hash = sha256(presented);
-    return this.dataSource.transaction(async (m) => {
+    const outcome = await this.dataSource.transaction(async (m) => {
       const row = await m.findOne(RefreshToken, { where: { tokenHash: hash }, lock: { mode: 'pessimistic_write' } });
-      if (!row || row.expiresAt.getTime() < Date.now()) throw new UnauthorizedException('unknown or expired refresh token');
+      if (!row || row.expiresAt.getTime() < Date.now()) return { kind: 'unknown' as const };
       if (row.revokedAt) {
+        // committed here, not thrown: throwing would roll the family revocation back
         await m.update(RefreshToken, { familyId: row.familyId, tenantId: row.tenantId, revokedAt: IsNull() }, { revokedAt: new Date() });
-        throw new UnauthorizedException('this refresh token was already used; every session of its family is now revoked');
+        return { kind: 'replayed' as const };
       }
       await m.update(RefreshToken, { id: row.id }, { revokedAt: new Date() });
       const user = await m.findOneOrFail(User, { where: { id: row.userId, tenantId: row.tenantId } });
       const tenant = await m.findOneOrFail(Tenant, { where: { id: row.tenantId } });
-      return this.issue(user, tenant, row.familyId, m);
+      return { kind: 'issued' as const, session: await this.issue(user, tenant, row.familyId, m) };
     });
+    if (outcome.kind === 'unknown') throw new UnauthorizedException('unknown or expired refresh token');
+    if (outcome.kind === 'replayed') throw new UnauthorizedException('this refresh token was already used; every session of its family is now revoked');
+    return outcome.session;
   }
 
   private async issue(user: User, tenant: Tenant, familyId: string = randomUUID(), m: EntityManager = this.dataSource.manager): Promise<SessionTokens> {

@@ -32,16 +32,18 @@ export function pluginTestContext(opts: {
   };
 }
 
-/** Walks every page of a sync, as the sync engine would, and returns all raw records. */
-export async function fetchAllPages<Raw>(sync: SyncDefinition<Raw, any>, ctx: PluginContext, modifiedSince: Date | null = null): Promise<{ records: Raw[]; pages: number }> {
+/** Walks every page of a sync, as the sync engine would, and returns all raw records and reported deletions. */
+export async function fetchAllPages<Raw>(sync: SyncDefinition<Raw, any>, ctx: PluginContext, modifiedSince: Date | null = null): Promise<{ records: Raw[]; deletedIds: string[]; pages: number }> {
   const records: Raw[] = [];
+  const deletedIds: string[] = [];
   let cursor: string | null = null;
   let pages = 0;
   do {
     const page = await sync.fetchPage(ctx, { cursor, modifiedSince });
     records.push(...page.records);
+    deletedIds.push(...(page.deletedIds ?? []));
     cursor = page.nextCursor;
     pages++;
   } while (cursor);
-  return { records, pages };
+  return { records, deletedIds, pages };
 }

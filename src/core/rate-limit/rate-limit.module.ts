@@ -1,16 +1,18 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import type Redis from 'ioredis';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../config';
-import { createRedis } from '../redis/redis.module';
+import { REDIS } from '../redis/redis.module';
 
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [PLUGBOARD_CONFIG],
-      useFactory: (c: PlugboardConfig) => ({
+      // the shared client: every process counts in the same keys, and RedisModule closes it on shutdown
+      inject: [PLUGBOARD_CONFIG, REDIS],
+      useFactory: (c: PlugboardConfig, redis: Redis) => ({
         throttlers: [{ name: 'default', ttl: 60_000, limit: c.UNAUTHENTICATED_RATE_LIMIT }],
-        storage: new ThrottlerStorageRedisService(createRedis(c, 'throttle')),
+        storage: new ThrottlerStorageRedisService(redis),
       }),
     }),
   ],

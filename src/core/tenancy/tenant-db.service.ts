@@ -1,10 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityTarget, FindOptionsOrder, FindOptionsWhere, ObjectLiteral, SelectQueryBuilder, EntityManager } from 'typeorm';
+import { DataSource, EntityTarget, FindOptionsOrder, FindOptionsSelect, FindOptionsWhere, ObjectLiteral, SelectQueryBuilder, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { RequestContext } from './request-context';
 import type { TenantOwnedEntity } from './tenant-owned.entity';
 
 type Where<T> = FindOptionsWhere<T>;
+
+/** TypeORM 1.x takes only the object form of `select`. */
+function selection<T>(keys?: (keyof T)[]): FindOptionsSelect<T> | undefined {
+  return keys ? (Object.fromEntries(keys.map((k) => [k, true])) as FindOptionsSelect<T>) : undefined;
+}
 
 /**
  * The one door to tenant-owned tables. Every method adds `tenant_id = <current tenant>`; without a
@@ -23,11 +28,11 @@ export class TenantRepository<T extends TenantOwnedEntity & ObjectLiteral> {
   }
 
   find(where?: Where<T>, opts: { order?: FindOptionsOrder<T>; take?: number; select?: (keyof T)[] } = {}): Promise<T[]> {
-    return this.manager.find(this.target, { where: this.scoped(where), order: opts.order, take: opts.take, select: opts.select as never });
+    return this.manager.find(this.target, { where: this.scoped(where), order: opts.order, take: opts.take, select: selection(opts.select) });
   }
 
   findOne(where: Where<T>, opts: { select?: (keyof T)[] } = {}): Promise<T | null> {
-    return this.manager.findOne(this.target, { where: this.scoped(where), select: opts.select as never });
+    return this.manager.findOne(this.target, { where: this.scoped(where), select: selection(opts.select) });
   }
 
   count(where?: Where<T>): Promise<number> {
