@@ -13,6 +13,9 @@ export function createRootLogger(level: string): Logger {
 }
 
 /** Nest's logger interface over pino, so framework and app lines share one JSON stream. */
+/** Nest's start-up chatter (one line per module and route) is debug detail, not news. */
+const BOOT_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory']);
+
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly pino: Logger) {}
 
@@ -22,7 +25,9 @@ export class PinoNestLogger implements LoggerService {
     else this.pino[level]({ context, ...(params.length && params[0] instanceof Error ? { err: params[0] } : {}) }, String(message));
   }
 
-  log(message: unknown, ...params: unknown[]): void { this.write('info', message, params); }
+  log(message: unknown, ...params: unknown[]): void {
+    this.write(BOOT_CONTEXTS.has(params[params.length - 1] as string) ? 'debug' : 'info', message, params);
+  }
   error(message: unknown, ...params: unknown[]): void { this.write('error', message, params); }
   warn(message: unknown, ...params: unknown[]): void { this.write('warn', message, params); }
   debug(message: unknown, ...params: unknown[]): void { this.write('debug', message, params); }

@@ -53,6 +53,11 @@ export class PluginRegistry implements OnModuleInit {
     return this.plugins.get(name)?.definition;
   }
 
+  /** what the loader found at boot, for a process that builds another app from the same plugins */
+  get loadReport(): PluginLoadReport {
+    return this.report;
+  }
+
   get refused(): readonly RefusedPlugin[] {
     return this.report.refused;
   }
