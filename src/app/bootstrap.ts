@@ -47,6 +47,8 @@ export async function createApiApp(config: PlugboardConfig, opts: { withWorker: 
     logger: new PinoNestLogger(root),
     rawBody: true,
     bufferLogs: false,
+    // a failed boot throws to the caller (main prints it and exits; tests see the reason)
+    abortOnError: false,
   });
   await configureApp(app, config);
   return app;

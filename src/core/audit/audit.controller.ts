@@ -1,9 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { Roles } from '../auth/auth.decorators';
-import { PageQueryDto } from '../auth/auth.dto';
-import { RequestContext } from '../tenancy/request-context';
+import { Roles, PageQueryDto } from '../auth';
+import { RequestContext } from '../tenancy';
 import { DataSource } from 'typeorm';
 import { AuditEntry } from './audit-entry.entity';
 

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { TenantOwnedEntity } from '../tenancy/tenant-owned.entity';
+import { TenantOwnedEntity } from '../tenancy';
 
 export type ApiKeyScope = 'read' | 'write' | 'admin';
 export const API_KEY_SCOPES: readonly ApiKeyScope[] = ['read', 'write', 'admin'];

@@ -1,7 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { IsNull } from 'typeorm';
-import { RequestContext } from '../tenancy/request-context';
-import { TenantDb } from '../tenancy/tenant-db.service';
+import { RequestContext, TenantDb } from '../tenancy';
 import { ApiKey, type ApiKeyScope } from './api-key.entity';
 import { API_KEY_PREFIX } from './auth.guard';
 import { PrincipalResolver } from './principal-resolver.service';

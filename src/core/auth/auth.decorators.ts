@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { UserRole } from '../tenancy/user.entity';
+import type { UserRole } from '../tenancy';
 
 export const IS_PUBLIC = 'plugboard:public';
 export const ROLES = 'plugboard:roles';

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { USER_ROLES, type UserRole } from '../tenancy/user.entity';
+import { USER_ROLES, type UserRole } from '../tenancy';
 import { API_KEY_SCOPES, type ApiKeyScope } from './api-key.entity';
 
 export class SignupDto {

@@ -1,11 +1,12 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard as PassportAuthGuard, type IAuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../config';
+import { Authenticator } from 'passport';
 import { RequestContext, type Principal } from '../tenancy/request-context';
 import type { UserRole } from '../tenancy/user.entity';
 import { IS_PUBLIC, ROLES } from './auth.decorators';
+import { ExternalJwtStrategy } from './external-jwt.strategy';
+import { JwtStrategy } from './jwt.strategy';
 import { PrincipalResolver } from './principal-resolver.service';
 
 export const API_KEY_PREFIX = 'pb_';
@@ -19,16 +20,20 @@ export type AuthenticatedRequest = FastifyRequest & { principal?: Principal; use
  */
 @Injectable()
 export class PlugboardAuthGuard implements CanActivate {
-  private readonly passport: IAuthGuard;
+  /** this app's own passport: the global one holds whichever app registered its strategies last */
+  private readonly passport = new Authenticator();
+  private readonly strategies: string[];
 
   constructor(
     private readonly reflector: Reflector,
     private readonly principals: PrincipalResolver,
     private readonly context: RequestContext,
-    @Inject(PLUGBOARD_CONFIG) config: PlugboardConfig,
+    jwt: JwtStrategy,
+    @Inject(ExternalJwtStrategy) external: ExternalJwtStrategy | null,
   ) {
-    const Guard = PassportAuthGuard(config.AUTH_JWKS_URL ? ['jwt', 'external-jwt'] : 'jwt');
-    this.passport = new Guard();
+    this.passport.use('jwt', jwt);
+    if (external) this.passport.use('external-jwt', external);
+    this.strategies = external ? ['jwt', 'external-jwt'] : ['jwt'];
   }
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -36,7 +41,7 @@ export class PlugboardAuthGuard implements CanActivate {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
-    const principal = await this.authenticate(ctx, req);
+    const principal = await this.authenticate(req);
     this.authorize(principal, req.method, this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES, targets));
     req.principal = principal;
     const store = this.context.store;
@@ -44,20 +49,25 @@ export class PlugboardAuthGuard implements CanActivate {
     return true;
   }
 
-  private async authenticate(ctx: ExecutionContext, req: AuthenticatedRequest): Promise<Principal> {
+  private async authenticate(req: AuthenticatedRequest): Promise<Principal> {
     const headerKey = req.headers['x-api-key'];
     const auth = req.headers.authorization;
     const bearer = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
     if (typeof headerKey === 'string' && headerKey) return this.principals.forApiKey(headerKey);
     if (bearer?.startsWith(API_KEY_PREFIX)) return this.principals.forApiKey(bearer);
     if (!bearer) throw new UnauthorizedException('missing credentials: send Authorization: Bearer <token or API key>, or X-API-Key');
-    try {
-      await this.passport.canActivate(ctx);
-    } catch (e) {
-      if (e instanceof ForbiddenException) throw e;
-      throw new UnauthorizedException('invalid or expired access token');
-    }
-    return req.user as Principal;
+    return this.verifyToken(req);
+  }
+
+  private verifyToken(req: AuthenticatedRequest): Promise<Principal> {
+    return new Promise((resolve, reject) => {
+      const done = (err: unknown, principal?: Principal | false) => {
+        if (err instanceof ForbiddenException) reject(err);
+        else if (err || !principal) reject(new UnauthorizedException('invalid or expired access token'));
+        else resolve(principal);
+      };
+      this.passport.authenticate(this.strategies, { session: false }, done)(req, {}, (e?: unknown) => done(e ?? new Error('not authenticated')));
+    });
   }
 
   private authorize(p: Principal, method: string, roles: UserRole[] | undefined): void {

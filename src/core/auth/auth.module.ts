@@ -20,6 +20,6 @@ import { TokenService } from './token.service';
       useFactory: (c: PlugboardConfig, r: PrincipalResolver) => (c.AUTH_JWKS_URL ? new ExternalJwtStrategy(c, r) : null),
     },
   ],
-  exports: [TokenService, PrincipalResolver, AuthService, ApiKeysService],
+  exports: [TokenService, PrincipalResolver, AuthService, ApiKeysService, JwtStrategy, ExternalJwtStrategy],
 })
 export class AuthModule {}

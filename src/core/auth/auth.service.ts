@@ -2,9 +2,7 @@ import { ConflictException, Inject, Injectable, UnauthorizedException } from '@n
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../config';
-import { PasswordHasher } from '../tenancy/password-hasher.service';
-import { Tenant } from '../tenancy/tenant.entity';
-import { User } from '../tenancy/user.entity';
+import { PasswordHasher, Tenant, User } from '../tenancy';
 import { RefreshToken } from './refresh-token.entity';
 import { opaqueToken, sha256, TokenService } from './token.service';
 

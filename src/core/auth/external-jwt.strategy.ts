@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { passportJwtSecret } from 'jwks-rsa';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../config';
-import type { Principal } from '../tenancy/request-context';
+import type { Principal } from '../tenancy';
 import { PrincipalResolver } from './principal-resolver.service';
 
 /**

@@ -8,3 +8,4 @@ export * from './api-key.entity';
 export * from './token.service';
 export * from './api-keys.service';
 export * from './auth.service';
+export * from './auth.dto';

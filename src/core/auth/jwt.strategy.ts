@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { PrincipalResolver } from './principal-resolver.service';
 import { ACCESS_AUDIENCE, ISSUER, TokenService, type AccessClaims } from './token.service';
-import type { Principal } from '../tenancy/request-context';
+import type { Principal } from '../tenancy';
 
 /** Verifies Plugboard's own access tokens (HS256). */
 @Injectable()

@@ -1,8 +1,6 @@
 import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
-import type { Principal } from '../tenancy/request-context';
-import { TenantDirectory } from '../tenancy/tenant-directory.service';
-import { User, type UserRole } from '../tenancy/user.entity';
+import { type Principal, TenantDirectory, User, type UserRole } from '../tenancy';
 import { ApiKey } from './api-key.entity';
 import { sha256 } from './token.service';
 

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { TenantOwnedEntity } from '../tenancy/tenant-owned.entity';
+import { TenantOwnedEntity } from '../tenancy';
 
 /** Refresh tokens rotate on use; a reused one revokes its whole family (token theft). */
 @Entity('refresh_tokens')

@@ -1,10 +1,6 @@
 import { Body, ConflictException, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { PasswordHasher } from '../tenancy/password-hasher.service';
-import { RequestContext } from '../tenancy/request-context';
-import { TenantDb } from '../tenancy/tenant-db.service';
-import { TenantDirectory } from '../tenancy/tenant-directory.service';
-import { User } from '../tenancy/user.entity';
+import { PasswordHasher, RequestContext, TenantDb, TenantDirectory, User } from '../tenancy';
 import { Roles } from './auth.decorators';
 import { CreateUserDto } from './auth.dto';
 

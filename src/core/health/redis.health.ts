@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { REDIS } from '../redis/redis.module';
+import { REDIS } from '../redis';
 
 @Injectable()
 export class CoreHealthIndicators {

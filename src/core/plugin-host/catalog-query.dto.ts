@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { AUTH_KINDS, PLUGIN_CATEGORIES, type AuthKind } from '../plugin-sdk/plugin.types';
+import { AUTH_KINDS, PLUGIN_CATEGORIES, type AuthKind } from '../plugin-sdk';
 
 export class CatalogQueryDto {
   @ApiPropertyOptional({ enum: PLUGIN_CATEGORIES })

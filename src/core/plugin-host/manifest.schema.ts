@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import semver from 'semver';
-import { AUTH_KINDS, PLUGIN_CATEGORIES } from '../plugin-sdk/plugin.types';
-import { UNIFIED_MODELS } from '../plugin-sdk/unified-models';
+import { AUTH_KINDS, PLUGIN_CATEGORIES, UNIFIED_MODELS } from '../plugin-sdk';
 
 const fn = z.custom<(...args: any[]) => unknown>((v) => typeof v === 'function', 'must be a function');
 // Checked by shape, not instanceof: an npm plugin may bring its own copy of zod.

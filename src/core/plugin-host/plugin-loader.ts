@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
-import type { PluginDefinition } from '../plugin-sdk/plugin.types';
+import type { PluginDefinition } from '../plugin-sdk';
 import { pluginManifestSchema } from './manifest.schema';
 
 export interface LoadedPlugin {
@@ -85,7 +85,9 @@ export async function discoverPlugins(opts: DiscoverOptions): Promise<PluginLoad
     try {
       // A plain absolute path (not a file:// URL) so swc's CJS output still resolves it under Jest.
       const mod = (await import(entry)) as { default?: unknown; plugin?: unknown };
-      definition = unwrapDefault(mod.default) ?? mod.plugin;
+      const fromDefault = unwrapDefault(mod.default);
+      // plain CommonJS has no default: the interop hands back the whole exports object, which may carry `plugin`
+      definition = hasName(fromDefault) ? fromDefault : (mod.plugin ?? fromDefault);
     } catch (e) {
       refuse({ source, reason: `failed to load: ${(e as Error).message}` });
       continue;
@@ -113,6 +115,10 @@ export async function discoverPlugins(opts: DiscoverOptions): Promise<PluginLoad
     report.loaded.push({ definition: def, source });
   }
   return report;
+}
+
+function hasName(v: unknown): boolean {
+  return !!v && typeof v === 'object' && 'name' in v;
 }
 
 /** swc's CJS interop can wrap a default export once more. */

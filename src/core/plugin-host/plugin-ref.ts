@@ -1,5 +1,5 @@
 import { DiscoveryService } from '@nestjs/core';
-import type { PluginDefinition } from '../plugin-sdk/plugin.types';
+import type { PluginDefinition } from '../plugin-sdk';
 
 /** Marks the provider each plugin module registers, so the registry finds plugins through discovery. */
 export const DiscoverablePlugin = DiscoveryService.createDecorator<{ kind: 'plugin' }>();

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { z } from 'zod';
-import type { AuthKind, PluginDefinition } from '../plugin-sdk/plugin.types';
+import type { AuthKind, PluginDefinition } from '../plugin-sdk';
 import type { PluginLoadReport, RefusedPlugin } from './plugin-loader';
 import { DiscoverablePlugin, PluginRef } from './plugin-ref';
 import { PLUGIN_LOAD_REPORT } from './plugin-host.module-definition';

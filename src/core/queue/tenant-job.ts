@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Job, JobOptions, Queue } from 'bull';
-import { RequestContext, type Principal } from '../tenancy/request-context';
-import { TenantDirectory } from '../tenancy/tenant-directory.service';
+import { RequestContext, type Principal, TenantDirectory } from '../tenancy';
 
 /** Every job names its tenant, so the processor can restore the tenant context. */
 export interface TenantJobData {

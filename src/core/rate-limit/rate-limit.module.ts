@@ -3,7 +3,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type Redis from 'ioredis';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../config';
-import { REDIS } from '../redis/redis.module';
+import { REDIS } from '../redis';
 
 @Module({
   imports: [

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import type { UserRole } from './user.entity';
-import type { ApiKeyScope } from '../auth/api-key.entity';
+import type { ApiKeyScope } from '../auth';
 import type { PlanId } from './plans';
 
 /** Who is calling: set once per request by the auth guard, or per job from the job's data. */

@@ -4,8 +4,7 @@ import {
   BrokenCircuitError, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, ExponentialBackoff, IBackoff, IBackoffFactory,
   IRetryBackoffContext, SamplingBreaker, circuitBreaker, handleWhen, retry, wrap,
 } from 'cockatiel';
-import type { AuthMethod, PluginDefinition } from '../plugin-sdk/plugin.types';
-import { UpstreamError, type UpstreamHttp, type UpstreamRequest, type UpstreamResponse } from '../plugin-sdk/http.types';
+import { type AuthMethod, type PluginDefinition, UpstreamError, type UpstreamHttp, type UpstreamRequest, type UpstreamResponse } from '../plugin-sdk';
 
 export interface UpstreamTarget {
   plugin: Pick<PluginDefinition, 'name' | 'defaultHeaders' | 'idempotencyHeader'>;

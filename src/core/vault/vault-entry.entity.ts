@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { TenantOwnedEntity } from '../tenancy/tenant-owned.entity';
+import { TenantOwnedEntity } from '../tenancy';
 
 /** One encrypted secret (a JSON object), AES-256-GCM under the key named by key_id. */
 @Entity('vault_entries')

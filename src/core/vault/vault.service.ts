@@ -2,8 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, Not } from 'typeorm';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../config';
-import { RequestContext } from '../tenancy/request-context';
-import { TenantDb } from '../tenancy/tenant-db.service';
+import { RequestContext, TenantDb } from '../tenancy';
 import { VaultEntry } from './vault-entry.entity';
 
 export type Secret = Record<string, string>;

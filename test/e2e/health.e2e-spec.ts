@@ -1,0 +1,67 @@
+import { startTestApp, type TestApp } from '../support/test-app';
+
+describe('health', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // a tiny anonymous budget, so "not throttled" below means something
+    t = await startTestApp({ label: 'health', env: { UNAUTHENTICATED_RATE_LIMIT: '5' } });
+  });
+  afterAll(() => t.close());
+
+  it('is live without credentials', async () => {
+    const res = await t.http().get('/health/live').expect(200);
+    expect(res.body).toMatchObject({ status: 'ok' });
+  });
+
+  it('is ready with the database, Redis and migrations up', async () => {
+    const res = await t.http().get('/health/ready').expect(200);
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      details: { database: { status: 'up' }, redis: { status: 'up' }, migrations: { status: 'up' } },
+    });
+    expect(res.body.error).toEqual({});
+  });
+
+  it('is never throttled, while other anonymous routes are', async () => {
+    const live = await Promise.all(Array.from({ length: 200 }, () => t.http().get('/health/live')));
+    expect(live.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+    const ready = await Promise.all(Array.from({ length: 40 }, () => t.http().get('/health/ready')));
+    expect(ready.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+    // while an anonymous caller on the credential routes (20 a minute per IP) is stopped
+    const logins: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      logins.push((await t.http().post('/api/v1/auth/login').send({ email: 'nobody@example.test', password: 'not the password' })).status);
+    }
+    expect(logins).toContain(429);
+  });
+});
+
+describe('health with Redis unreachable', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // nothing listens on port 1; the app still boots because ioredis connects in the background
+    t = await startTestApp({ label: 'health_noredis', env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+  });
+  afterAll(() => t?.close());
+
+  it('stays live but is not ready', async () => {
+    await t.http().get('/health/live').expect(200);
+    const res = await t.http().get('/health/ready');
+    expect(res.status).toBeGreaterThanOrEqual(500);
+  });
+
+  // Known bug, reported: ProblemDetailsFilter spreads Terminus's body over the problem, so its `status: 'error'`
+  // replaces the numeric status, Fastify refuses it and the answer is 500. Turn this into `it` once fixed.
+  it.failing('answers 503 problem+json naming Redis as down and the rest up', async () => {
+    const res = await t.http().get('/health/ready').expect(503);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body).toMatchObject({
+      status: 503,
+      error: { redis: { status: 'down', message: expect.any(String) } },
+      details: { database: { status: 'up' }, migrations: { status: 'up' }, redis: { status: 'down' } },
+    });
+    expect(Object.keys(res.body.error)).toEqual(['redis']);
+  });
+});
