@@ -8,7 +8,11 @@ export class VaultRotateCommand extends CommandRunner {
   }
 
   async run(): Promise<void> {
-    const moved = await this.vault.rotateAll();
+    const { moved, unreadable } = await this.vault.rotateAll();
     process.stdout.write(`${moved} secret(s) re-encrypted to key ${this.vault.currentKeyId}\n`);
+    if (unreadable.length) {
+      process.stderr.write(`${unreadable.length} entr(ies) could not be decrypted and were left as they are: ${unreadable.join(', ')}\n`);
+      process.exitCode = 1;
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { DataSource, Not } from 'typeorm';
+import { DataSource, In, Not } from 'typeorm';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../config';
 import { RequestContext, TenantDb } from '../tenancy';
 import { VaultEntry } from './vault-entry.entity';
@@ -70,23 +70,32 @@ export class VaultService {
 
   /**
    * Re-encrypts every entry not under the current key, across all tenants (an operator's command,
-   * so it works below the tenant scope). Returns how many entries moved.
+   * so it works below the tenant scope). An entry that fails authentication (tampered, or its key
+   * is gone) is reported and left as it is rather than stopping the rotation of the others.
    */
-  async rotateAll(batchSize = 500): Promise<number> {
+  async rotateAll(batchSize = 500): Promise<{ moved: number; unreadable: string[] }> {
     let moved = 0;
+    const unreadable: string[] = [];
     for (;;) {
       const batch = await this.dataSource.manager.find(VaultEntry, {
-        where: { keyId: Not(this.ring.currentId) },
+        where: { keyId: Not(this.ring.currentId), ...(unreadable.length ? { id: Not(In(unreadable)) } : {}) },
         take: batchSize,
       });
-      if (batch.length === 0) return moved;
+      if (batch.length === 0) return { moved, unreadable };
       await this.dataSource.transaction(async (m) => {
         for (const entry of batch) {
-          const sealed = this.seal(this.open(entry), this.aad(entry.tenantId, entry.id));
-          await m.update(VaultEntry, { id: entry.id, keyId: entry.keyId }, sealed);
+          let secret: Secret;
+          try {
+            secret = this.open(entry);
+          } catch (e) {
+            unreadable.push(entry.id);
+            this.log.error(`vault entry ${entry.id} (tenant ${entry.tenantId}) cannot be decrypted: ${(e as Error).message}`);
+            continue;
+          }
+          await m.update(VaultEntry, { id: entry.id, keyId: entry.keyId }, this.seal(secret, this.aad(entry.tenantId, entry.id)));
+          moved++;
         }
       });
-      moved += batch.length;
       this.log.log(`re-encrypted ${moved} vault entries to key ${this.ring.currentId}`);
     }
   }

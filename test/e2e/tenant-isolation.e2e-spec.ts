@@ -1,0 +1,64 @@
+import { startTestApp, type TestApp, type TenantSession } from '../support/test-app';
+
+/**
+ * Walks every documented endpoint that takes an id with tenant B's credentials against tenant A's
+ * ids: each must answer 404 (or refuse B outright), never A's data, and change nothing of A's.
+ */
+describe('tenant isolation', () => {
+  let t: TestApp;
+  let a: TenantSession;
+  let b: TenantSession;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = await startTestApp({ label: 'isolation' });
+    a = await t.signup('tenant-a');
+    b = await t.signup('tenant-b');
+    ids.apiKey = (await t.http().post('/api/v1/api-keys').set(a.auth).send({ name: 'a-key', scopes: ['read'] }).expect(201)).body.id;
+    ids.user = (await t.http().post('/api/v1/users').set(a.auth).send({ email: `a-member-${Date.now()}@example.test`, password: 'member password 1', role: 'member' }).expect(201)).body.id;
+  });
+  afterAll(() => t.close());
+
+  /** which of A's ids each path parameter stands for, by the path's resource */
+  function idFor(path: string): string | null {
+    if (path.startsWith('/api/v1/api-keys/')) return ids.apiKey;
+    if (path.startsWith('/api/v1/users/')) return ids.user;
+    return null;
+  }
+
+  it('answers 404 to tenant B on every id-taking endpoint with tenant A ids', async () => {
+    const doc = (await t.http().get('/api/docs-json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
+    const walked: string[] = [];
+    for (const [template, ops] of Object.entries(doc.paths)) {
+      if (!template.includes('{id}')) continue;
+      const id = idFor(template);
+      // a new id-taking resource must be added to idFor, or this walk would silently skip it
+      expect({ template, covered: id !== null }).toEqual({ template, covered: true });
+      const path = template.replace('{id}', id!);
+      for (const method of Object.keys(ops)) {
+        const res = await t.http()[method as 'get' | 'post' | 'patch' | 'delete'](path).set(b.auth).send({});
+        walked.push(`${method.toUpperCase()} ${template} -> ${res.status}`);
+        expect({ call: `${method} ${template}`, status: res.status }).toEqual({ call: `${method} ${template}`, status: 404 });
+        expect(JSON.stringify(res.body)).not.toContain(a.tenantId);
+      }
+    }
+    expect(walked.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("never lists A's rows to B, and A's key still works afterwards", async () => {
+    const keys = (await t.http().get('/api/v1/api-keys').set(b.auth).expect(200)).body.data;
+    expect(keys.map((k: { id: string }) => k.id)).not.toContain(ids.apiKey);
+    const users = (await t.http().get('/api/v1/users').set(b.auth).expect(200)).body.data;
+    expect(users.map((u: { id: string }) => u.id)).toEqual([b.userId]);
+    const audit = (await t.http().get('/api/v1/audit-log?limit=200').set(b.auth).expect(200)).body.data;
+    expect(JSON.stringify(audit)).not.toContain(a.userId);
+    const aKeys = (await t.http().get('/api/v1/api-keys').set(a.auth).expect(200)).body.data;
+    expect(aKeys.find((k: { id: string }) => k.id === ids.apiKey).revokedAt).toBeNull();
+  });
+
+  it("refuses B's API key on A's resources the same way", async () => {
+    const bKey = (await t.http().post('/api/v1/api-keys').set(b.auth).send({ name: 'b-admin', scopes: ['read', 'write', 'admin'] }).expect(201)).body.key;
+    await t.http().delete(`/api/v1/api-keys/${ids.apiKey}`).set('X-API-Key', bKey).expect(404);
+    await t.http().get(`/api/v1/users/${ids.user}`).set('X-API-Key', bKey).expect(404);
+  });
+});
