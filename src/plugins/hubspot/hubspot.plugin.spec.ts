@@ -18,20 +18,6 @@ async function control(sim: HubspotSimulator, name: string, body: unknown): Prom
   return res.json();
 }
 
-/** Walks an incremental run like the sync engine, keeping the deletions fetchAllPages drops. */
-async function incremental<M extends UnifiedModel>(sync: SyncDefinition<HubspotObject, M>, ctx: PluginContext, since: Date) {
-  const records: HubspotObject[] = [];
-  const deletedIds: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await sync.fetchPage(ctx, { cursor, modifiedSince: since });
-    records.push(...page.records);
-    deletedIds.push(...(page.deletedIds ?? []));
-    cursor = page.nextCursor;
-  } while (cursor);
-  return { records, deletedIds };
-}
-
 const ids = (records: { id: string }[]) => records.map((r) => r.id).sort();
 
 describe('HubSpot plugin against its simulator', () => {
@@ -63,7 +49,7 @@ describe('HubSpot plugin against its simulator', () => {
     const made = await create_contact.run(ctx, create_contact.input.parse({
       email: 'grace@navy.example', firstname: 'Grace', lastname: 'Hopper', phone: '+1 555 0100', company: 'US Navy',
     }));
-    const [synced] = (await incremental(contacts, ctx, before)).records;
+    const [synced] = (await fetchAllPages(contacts, ctx, before)).records;
     expect(synced.id).toBe(made.id);
     expect(contacts.toUnified(synced)).toEqual({ email: 'grace@navy.example', firstName: 'Grace', lastName: 'Hopper', phone: '+1 555 0100', companyName: 'US Navy' });
     expect(contacts.remoteUpdatedAt(synced)!.getTime()).toBeGreaterThanOrEqual(before.getTime());
@@ -95,7 +81,7 @@ describe('HubSpot plugin against its simulator', () => {
     expect((await ctx.http.request({ method: 'DELETE', path: `/crm/v3/objects/contacts/${deletedThroughApi}` })).status).toBe(204);
     archived.push(deletedThroughApi);
 
-    const run = await incremental(contacts, ctx, since);
+    const run = await fetchAllPages(contacts, ctx, since);
     expect(ids(run.records)).toEqual([...touched].sort());
     expect(run.deletedIds.sort()).toEqual([...archived].sort());
     expect(run.deletedIds).not.toContain(archivedEarlier[0]);
@@ -104,7 +90,7 @@ describe('HubSpot plugin against its simulator', () => {
     // deals filter on hs_lastmodifieddate, not lastmodifieddate
     const dealsSince = new Date();
     const won = (await control(sim, 'touch', { objectType: 'deals', count: 4, properties: { dealstage: 'closedwon' } })).ids as string[];
-    const dealRun = await incremental(deals, ctx, dealsSince);
+    const dealRun = await fetchAllPages(deals, ctx, dealsSince);
     expect(ids(dealRun.records)).toEqual([...won].sort());
     expect(dealRun.records.map((r) => deals.toUnified(r).stage)).toEqual(['closedwon', 'closedwon', 'closedwon', 'closedwon']);
     expect(dealRun.deletedIds).toEqual([]);
@@ -193,7 +179,7 @@ describe('HubSpot plugin against its simulator', () => {
     const since = new Date();
     const updated = await update_deal.run(ctx, update_deal.input.parse({ dealId: deal.id, amount: 999, dealstage: 'contractsent' }));
     expect(updated.properties).toMatchObject({ amount: '999', dealstage: 'contractsent' });
-    const run = await incremental(deals, ctx, since);
+    const run = await fetchAllPages(deals, ctx, since);
     expect(ids(run.records)).toEqual([deal.id]);
     expect(deals.toUnified(run.records[0])).toMatchObject({ amount: 999, stage: 'contractsent' });
     expect(update_deal.input.safeParse({ dealId: deal.id }).success).toBe(false);
@@ -296,7 +282,7 @@ describe('HubSpot incremental runs past the 10,000-result search cap', () => {
       const beyond = await ctx.http.request({ method: 'POST', path: '/crm/v3/objects/contacts/search', json: { limit: 100, after: '10000' } }).catch((e: unknown) => e);
       expect((beyond as UpstreamError).status).toBe(400);
 
-      const run = await incremental(contacts, ctx, new Date(0));
+      const run = await fetchAllPages(contacts, ctx, new Date(0));
       expect(new Set(ids(run.records)).size).toBe(10_500);
       // only the record a window restarts from comes twice
       expect(run.records.length).toBeLessThanOrEqual(10_501);
