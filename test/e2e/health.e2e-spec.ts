@@ -1,3 +1,5 @@
+import type Redis from 'ioredis';
+import { REDIS } from '../../src/core/redis';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 describe('health', () => {
@@ -35,33 +37,31 @@ describe('health', () => {
     }
     expect(logins).toContain(429);
   });
-});
 
-describe('health with Redis unreachable', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    // nothing listens on port 1; the app still boots because ioredis connects in the background
-    t = await startTestApp({ label: 'health_noredis', env: { REDIS_URL: 'redis://127.0.0.1:1' } });
-  });
-  afterAll(() => t?.close());
-
-  it('stays live but is not ready', async () => {
-    await t.http().get('/health/live').expect(200);
-    const res = await t.http().get('/health/ready');
-    expect(res.status).toBeGreaterThanOrEqual(500);
-  });
-
-  // Known bug, reported: ProblemDetailsFilter spreads Terminus's body over the problem, so its `status: 'error'`
-  // replaces the numeric status, Fastify refuses it and the answer is 500. Turn this into `it` once fixed.
-  it.failing('answers 503 problem+json naming Redis as down and the rest up', async () => {
-    const res = await t.http().get('/health/ready').expect(503);
-    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(res.body).toMatchObject({
-      status: 503,
-      error: { redis: { status: 'down', message: expect.any(String) } },
-      details: { database: { status: 'up' }, migrations: { status: 'up' }, redis: { status: 'down' } },
+  describe('when the Redis connection is lost', () => {
+    // An app booted with REDIS_URL on a closed port does boot, but app.close() then never returns
+    // (reported), so the loss is simulated on the core client of a healthy app and undone after.
+    const redis = () => t.app.get<Redis>(REDIS);
+    beforeAll(() => redis().disconnect());
+    afterAll(async () => {
+      await redis().connect();
+      await t.http().get('/health/ready').expect(200);
     });
-    expect(Object.keys(res.body.error)).toEqual(['redis']);
+
+    it('stays live but is not ready', async () => {
+      await t.http().get('/health/live').expect(200);
+      await t.http().get('/health/ready').expect(503);
+    });
+
+    it('answers 503 problem+json naming Redis as down and the rest up', async () => {
+      const res = await t.http().get('/health/ready').expect(503);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body).toMatchObject({
+        status: 503,
+        error: { redis: { status: 'down', message: expect.any(String) } },
+        details: { database: { status: 'up' }, migrations: { status: 'up' }, redis: { status: 'down' } },
+      });
+      expect(Object.keys(res.body.error)).toEqual(['redis']);
+    });
   });
 });

@@ -39,11 +39,11 @@ describe('plugin catalog over the fixture plugins', () => {
   });
 
   it.each([
-    ['category=banking', 'category'],
-    ['auth=magic_link', 'auth'],
-    [`q=${'x'.repeat(101)}`, 'q'],
-    ['sort=name', 'sort'],
-  ])('refuses ?%s with 400 problem+json naming %s', async (qs, field) => {
+    ['an unknown category', 'category=banking', 'category'],
+    ['an auth kind outside the set', 'auth=magic_link', 'auth'],
+    ['a 101-character q', `q=${'x'.repeat(101)}`, 'q'],
+    ['an unknown parameter', 'sort=name', 'sort'],
+  ])('refuses %s with 400 problem+json naming the field', async (_label, qs, field) => {
     const res = await t.http().get(`/api/v1/plugins?${qs}`).set(owner.auth).expect(400);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 400 });

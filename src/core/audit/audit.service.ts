@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditEntry } from './audit-entry.entity';
 
@@ -12,7 +12,7 @@ const MAX_BATCH = 200;
  * per quarter second at most), and flushed on shutdown.
  */
 @Injectable()
-export class AuditService implements OnApplicationShutdown {
+export class AuditService implements BeforeApplicationShutdown {
   private readonly log = new Logger(AuditService.name);
   private buffer: AuditRecord[] = [];
   private timer?: NodeJS.Timeout;
@@ -38,7 +38,8 @@ export class AuditService implements OnApplicationShutdown {
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** before, not on, shutdown: TypeORM closes its pool in onApplicationShutdown */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.flush();
   }
 }

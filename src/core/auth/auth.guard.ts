@@ -2,8 +2,7 @@ import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, 
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { Authenticator } from 'passport';
-import { RequestContext, type Principal } from '../tenancy/request-context';
-import type { UserRole } from '../tenancy/user.entity';
+import { RequestContext, type Principal, type UserRole } from '../tenancy';
 import { IS_PUBLIC, ROLES } from './auth.decorators';
 import { ExternalJwtStrategy } from './external-jwt.strategy';
 import { JwtStrategy } from './jwt.strategy';

@@ -67,10 +67,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
-/** Extensions a thrower may add to a problem (limit names, upgrade hints), never Nest's own keys. */
+/** Members of the problem itself, which an exception's body may not overwrite. */
+const RESERVED = new Set(['type', 'title', 'status', 'detail', 'instance', 'requestId', 'message', 'statusCode']);
+
+/**
+ * Extensions a thrower may add to a problem (limit names, upgrade hints, a health check's details),
+ * never Nest's own keys; Nest's `error` is a status phrase, while Terminus puts its failed checks there.
+ */
 function pickExtensions(extra: Record<string, unknown>): Record<string, unknown> {
-  const { message: _m, error: _e, statusCode: _s, ...rest } = extra;
-  return rest;
+  return Object.fromEntries(Object.entries(extra).filter(([k, v]) => !RESERVED.has(k) && !(k === 'error' && typeof v === 'string')));
 }
 
 function slug(status: number): string {
