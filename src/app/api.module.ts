@@ -8,6 +8,7 @@ import { ProblemDetailsFilter } from '../core/http';
 import { PluginsController } from '../core/plugin-host';
 import { RateLimitModule, TierThrottlerGuard } from '../core/rate-limit';
 import { WorkerModule } from './worker.module';
+import { schema } from './schema';
 
 export interface ApiOptions extends CoreOptions {
   /** also consume the queues in this process (PLUGBOARD_ROLE=all) */
@@ -21,7 +22,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        CoreModule.forRoot(options),
+        CoreModule.forRoot({ ...options, schema }),
         RateLimitModule,
         HealthModule,
         ...(options.withWorker ? [WorkerModule.features()] : []),

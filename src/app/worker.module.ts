@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CoreModule, type CoreOptions } from '../core/core.module';
+import { schema } from './schema';
 
 /**
  * The queue worker's root: the shared core plus the queue processors. Processors live in feature
@@ -8,7 +9,7 @@ import { CoreModule, type CoreOptions } from '../core/core.module';
 @Module({})
 export class WorkerModule {
   static forRoot(options: CoreOptions): DynamicModule {
-    return { module: WorkerModule, imports: [CoreModule.forRoot(options), WorkerModule.features()] };
+    return { module: WorkerModule, imports: [CoreModule.forRoot({ ...options, schema }), WorkerModule.features()] };
   }
 
   static features(): DynamicModule {

@@ -9,6 +9,7 @@ import { PluginsListCommand } from './commands/plugins-list.command';
 import { TenantsCreateCommand } from './commands/tenants-create.command';
 import { TenantsListCommand } from './commands/tenants-list.command';
 import { VaultRotateCommand } from './commands/vault-rotate.command';
+import { schema } from '../app/schema';
 
 /** The CLI's root: the shared core and the commands; no HTTP server, no queue consumers. */
 @Module({})
@@ -16,7 +17,7 @@ export class CliModule {
   static forRoot(options: CoreOptions): DynamicModule {
     return {
       module: CliModule,
-      imports: [CoreModule.forRoot(options)],
+      imports: [CoreModule.forRoot({ ...options, schema })],
       providers: [
         MigrateCommand, DemoCommand, VaultRotateCommand, TenantsCreateCommand, TenantsListCommand,
         OperatorsCreateCommand, ApiKeysCreateCommand, PluginsListCommand, ...CliRootCommands,

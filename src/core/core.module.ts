@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from './audit';
 import { AuthModule } from './auth';
 import { ConfigModule, type PlugboardConfig } from './config';
-import { DatabaseModule } from './database';
+import { DatabaseModule, type DatabaseSchema } from './database';
 import { PluginHostModule, type PluginLoadReport } from './plugin-host';
 import { QueueModule } from './queue';
 import { RedisModule } from './redis';
@@ -13,6 +13,8 @@ import { VaultModule } from './vault';
 export interface CoreOptions {
   config: PlugboardConfig;
   plugins: PluginLoadReport;
+  /** entities and migrations beyond the core's (the domain areas'), listed by the process root */
+  schema?: DatabaseSchema;
 }
 
 /** The providers every process shares: the API, the worker and the CLI each import this once. */
@@ -23,7 +25,7 @@ export class CoreModule {
       module: CoreModule,
       imports: [
         ConfigModule.forRoot(options.config),
-        DatabaseModule,
+        DatabaseModule.forRoot(options.schema),
         RedisModule,
         TenancyModule,
         VaultModule,

@@ -1,19 +1,26 @@
-import { DataSource, DataSourceOptions } from 'typeorm';
+import type { DataSourceOptions } from 'typeorm';
 import { coreEntities } from './entities';
-import { migrations } from './migrations';
+import { migrations as coreMigrations } from './migrations';
 
-export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+/** The tables a process knows: the core's, plus those of the domain areas its root composes. */
+export interface DatabaseSchema {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: Function[];
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: Function[];
+}
+
+export const coreSchema: DatabaseSchema = { entities: coreEntities, migrations: coreMigrations };
+
+export function dataSourceOptions(url: string, poolSize = 10, schema: DatabaseSchema = coreSchema): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: coreEntities,
-    migrations,
+    entities: schema.entities,
+    migrations: schema.migrations,
     migrationsTableName: 'migrations',
     synchronize: false,
     installExtensions: false,
     extra: { max: poolSize },
   };
 }
-
-/** For the TypeORM CLI (`-d`); the app builds its own from the validated configuration. */
-export default new DataSource(dataSourceOptions(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/plugboard'));

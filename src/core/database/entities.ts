@@ -6,5 +6,5 @@ import { Tenant } from '../tenancy/tenant.entity';
 import { User } from '../tenancy/user.entity';
 import { VaultEntry } from '../vault/vault-entry.entity';
 
-/** Every entity of the core. Domain areas add theirs through DatabaseModule.forRoot({ entities }). */
+/** Every entity of the core; the process roots add the domain areas' (src/app/schema.ts). */
 export const coreEntities = [Tenant, User, Operator, RefreshToken, ApiKey, AuditEntry, VaultEntry];
