@@ -7,6 +7,7 @@ import { HealthModule } from '../core/health';
 import { ProblemDetailsFilter } from '../core/http';
 import { PluginsController } from '../core/plugin-host';
 import { RateLimitModule, TierThrottlerGuard } from '../core/rate-limit';
+import { IntegrationsModule } from '../integrations';
 import { WorkerModule } from './worker.module';
 import { schema } from './schema';
 
@@ -23,6 +24,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         CoreModule.forRoot({ ...options, schema }),
+        IntegrationsModule,
         RateLimitModule,
         HealthModule,
         ...(options.withWorker ? [WorkerModule.features()] : []),

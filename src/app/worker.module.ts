@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CoreModule, type CoreOptions } from '../core/core.module';
+import { IntegrationsModule } from '../integrations';
 import { schema } from './schema';
 
 /**
@@ -9,7 +10,7 @@ import { schema } from './schema';
 @Module({})
 export class WorkerModule {
   static forRoot(options: CoreOptions): DynamicModule {
-    return { module: WorkerModule, imports: [CoreModule.forRoot({ ...options, schema }), WorkerModule.features()] };
+    return { module: WorkerModule, imports: [CoreModule.forRoot({ ...options, schema }), IntegrationsModule, WorkerModule.features()] };
   }
 
   static features(): DynamicModule {

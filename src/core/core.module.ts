@@ -3,6 +3,7 @@ import { AuditModule } from './audit';
 import { AuthModule } from './auth';
 import { ConfigModule, type PlugboardConfig } from './config';
 import { DatabaseModule, type DatabaseSchema } from './database';
+import { EventsModule } from './events';
 import { PluginHostModule, type PluginLoadReport } from './plugin-host';
 import { QueueModule } from './queue';
 import { RedisModule } from './redis';
@@ -27,6 +28,7 @@ export class CoreModule {
         ConfigModule.forRoot(options.config),
         DatabaseModule.forRoot(options.schema),
         RedisModule,
+        EventsModule,
         TenancyModule,
         VaultModule,
         AuditModule,

@@ -1,0 +1,2 @@
+export * from './event-bus.service';
+export * from './events.module';

@@ -1,0 +1,2 @@
+export * from './connection-access';
+export * from './connections.module';

@@ -1,0 +1,3 @@
+export * from './integrations.module';
+export * from './connections';
+export * from './sync';
