@@ -8,6 +8,8 @@ import { ProblemDetailsFilter } from '../core/http';
 import { PluginsController } from '../core/plugin-host';
 import { RateLimitModule, TierThrottlerGuard } from '../core/rate-limit';
 import { IntegrationsModule } from '../integrations';
+import { ConnectionsController, OAuthCallbackController } from '../integrations/connections';
+import { syncControllers } from '../integrations/sync';
 import { WorkerModule } from './worker.module';
 import { schema } from './schema';
 
@@ -29,7 +31,7 @@ export class ApiModule {
         HealthModule,
         ...(options.withWorker ? [WorkerModule.features()] : []),
       ],
-      controllers: [AuthController, UsersController, ApiKeysController, AuditController, PluginsController],
+      controllers: [AuthController, UsersController, ApiKeysController, AuditController, PluginsController, ConnectionsController, OAuthCallbackController, ...syncControllers],
       providers: [
         // order matters: authenticate first, so the limiter knows the tenant
         { provide: APP_GUARD, useClass: PlugboardAuthGuard },

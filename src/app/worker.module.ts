@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CoreModule, type CoreOptions } from '../core/core.module';
 import { IntegrationsModule } from '../integrations';
+import { SyncWorkerModule } from '../integrations/sync';
 import { schema } from './schema';
 
 /**
@@ -14,7 +15,7 @@ export class WorkerModule {
   }
 
   static features(): DynamicModule {
-    return { module: WorkerFeaturesModule, imports: [] };
+    return { module: WorkerFeaturesModule, imports: [SyncWorkerModule] };
   }
 }
 

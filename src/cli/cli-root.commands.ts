@@ -1,5 +1,6 @@
 import { Command, CommandRunner } from 'nest-commander';
 import { ApiKeysCreateCommand } from './commands/api-keys-create.command';
+import { ConnectionsSetBaseUrlCommand } from './commands/connections-set-base-url.command';
 import { OperatorsCreateCommand } from './commands/operators-create.command';
 import { PluginsListCommand } from './commands/plugins-list.command';
 import { TenantsCreateCommand } from './commands/tenants-create.command';
@@ -28,4 +29,7 @@ export class ApiKeysCommand extends GroupCommand {}
 @Command({ name: 'plugins', description: 'What the plugin loader found', subCommands: [PluginsListCommand] })
 export class PluginsCommand extends GroupCommand {}
 
-export const CliRootCommands = [VaultCommand, TenantsCommand, OperatorsCommand, ApiKeysCommand, PluginsCommand];
+@Command({ name: 'connections', description: "Operator settings of a tenant's connections", subCommands: [ConnectionsSetBaseUrlCommand] })
+export class ConnectionsCommand extends GroupCommand {}
+
+export const CliRootCommands = [VaultCommand, TenantsCommand, OperatorsCommand, ApiKeysCommand, PluginsCommand, ConnectionsCommand];

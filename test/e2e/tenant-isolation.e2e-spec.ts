@@ -1,3 +1,5 @@
+import type { RunningSimulator } from '../../src/core/plugin-sdk';
+import stripe from '../../src/plugins/stripe';
 import { startTestApp, type TestApp, type TenantSession } from '../support/test-app';
 
 /**
@@ -10,19 +12,34 @@ describe('tenant isolation', () => {
   let b: TenantSession;
   const ids: Record<string, string> = {};
 
+  let stripeSim: RunningSimulator;
+  const savedBaseUrl = process.env.PLUGIN_STRIPE_BASE_URL;
+
   beforeAll(async () => {
+    stripeSim = await (await stripe.simulator!()).startSimulator({ seed: 1 });
+    process.env.PLUGIN_STRIPE_BASE_URL = stripeSim.url;
     t = await startTestApp({ label: 'isolation' });
     a = await t.signup('tenant-a');
     b = await t.signup('tenant-b');
     ids.apiKey = (await t.http().post('/api/v1/api-keys').set(a.auth).send({ name: 'a-key', scopes: ['read'] }).expect(201)).body.id;
     ids.user = (await t.http().post('/api/v1/users').set(a.auth).send({ email: `a-member-${Date.now()}@example.test`, password: 'member password 1', role: 'member' }).expect(201)).body.id;
+    ids.connection = (await t.http().post('/api/v1/connections').set(a.auth).send({ plugin: 'stripe', name: 'a-stripe', credentials: stripeSim.credentials }).expect(201)).body.id;
+    // an API-only app: the run stays queued, which is all this walk needs
+    ids.syncRun = (await t.http().post(`/api/v1/connections/${ids.connection}/syncs`).set(a.auth).send({ entity: 'customers', mode: 'full' }).expect(202)).body.id;
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await stripeSim.close();
+    if (savedBaseUrl === undefined) delete process.env.PLUGIN_STRIPE_BASE_URL;
+    else process.env.PLUGIN_STRIPE_BASE_URL = savedBaseUrl;
+  });
 
   /** which of A's ids each path parameter stands for, by the path's resource */
   function idFor(path: string): string | null {
     if (path.startsWith('/api/v1/api-keys/')) return ids.apiKey;
     if (path.startsWith('/api/v1/users/')) return ids.user;
+    if (path.startsWith('/api/v1/connections/')) return ids.connection;
+    if (path.startsWith('/api/v1/sync-runs/')) return ids.syncRun;
     return null;
   }
 
@@ -50,6 +67,9 @@ describe('tenant isolation', () => {
     expect(keys.map((k: { id: string }) => k.id)).not.toContain(ids.apiKey);
     const users = (await t.http().get('/api/v1/users').set(b.auth).expect(200)).body.data;
     expect(users.map((u: { id: string }) => u.id)).toEqual([b.userId]);
+    const connections = (await t.http().get('/api/v1/connections').set(b.auth).expect(200)).body.data;
+    expect(connections).toEqual([]);
+    await t.http().get(`/api/v1/connections/${ids.connection}`).set(a.auth).expect(200);
     const audit = (await t.http().get('/api/v1/audit-log?limit=200').set(b.auth).expect(200)).body.data;
     expect(JSON.stringify(audit)).not.toContain(a.userId);
     const aKeys = (await t.http().get('/api/v1/api-keys').set(a.auth).expect(200)).body.data;

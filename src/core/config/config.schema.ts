@@ -41,6 +41,12 @@ export const configSchema = z.object({
   PLUGINS_DIR: z.string().optional(),
   PLUGINS_DISABLED: csv.default([]),
   UNAUTHENTICATED_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
+  /** OAuth access tokens are refreshed when they expire within this many seconds */
+  OAUTH_REFRESH_MARGIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** a full sync refuses (without force) to delete more than this share of an entity's records */
+  SYNC_DELETE_GUARD_RATIO: z.coerce.number().min(0).max(1).default(0.2),
+  /** how long a worker holds a sync job without renewing; a killed worker's run resumes after about this long */
+  SYNC_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
 });
 
 export type PlugboardConfig = z.infer<typeof configSchema>;

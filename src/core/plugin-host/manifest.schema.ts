@@ -15,7 +15,7 @@ const authMethod = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('api_key'), fields, inject: z.array(injection).min(1) }),
   z.object({ kind: z.literal('basic'), fields, username: z.string(), password: z.string() }),
   z.object({
-    kind: z.literal('oauth2'), authorizeUrl: z.url(), tokenUrl: z.url(), revokeUrl: z.url().optional(),
+    kind: z.literal('oauth2'), authorizeUrl: z.url(), tokenUrl: z.url(), revokeUrl: z.url().optional(), revokeStyle: z.enum(['rfc7009', 'path']).optional(),
     scopes: z.array(z.string()), pkce: z.boolean(), grant: z.enum(['authorization_code', 'client_credentials']).optional(),
     fields: fields.optional(), inject: z.array(injection).optional(),
   }),

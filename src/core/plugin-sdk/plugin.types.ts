@@ -45,6 +45,8 @@ export interface OAuth2Auth {
   authorizeUrl: string;
   tokenUrl: string;
   revokeUrl?: string;
+  /** `rfc7009` (default): POST token=… to revokeUrl; `path`: DELETE revokeUrl/{refresh token} */
+  revokeStyle?: 'rfc7009' | 'path';
   scopes: readonly string[];
   pkce: boolean;
   grant?: 'authorization_code' | 'client_credentials';

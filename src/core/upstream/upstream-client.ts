@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, Dispatcher, errors as undiciErrors } from 'undici';
 import { stringify as toForm } from 'qs';
 import {
@@ -5,16 +6,23 @@ import {
   IRetryBackoffContext, SamplingBreaker, circuitBreaker, handleWhen, retry, wrap,
 } from 'cockatiel';
 import { type AuthMethod, type PluginDefinition, UpstreamError, type UpstreamHttp, type UpstreamRequest, type UpstreamResponse } from '../plugin-sdk';
+import { type BudgetLimits, InMemoryRateBudget, type RateBudget } from './rate-budget';
+import { platformHold, retryAfterMs } from './rate-limit-headers';
+import { CircuitOpenError, QuotaExhaustedError } from './upstream-errors';
 
 export interface UpstreamTarget {
-  plugin: Pick<PluginDefinition, 'name' | 'defaultHeaders' | 'idempotencyHeader'>;
+  /** rateLimit sets the connection's budget; rateLimitHeaders lets the platform's own counters hold calls */
+  plugin: Pick<PluginDefinition, 'name' | 'defaultHeaders' | 'idempotencyHeader'> & Partial<Pick<PluginDefinition, 'rateLimit' | 'rateLimitHeaders'>>;
   connectionId: string;
+  /** the connection's tenant, carried on the events the client causes (circuit changes) */
+  tenantId?: string;
   baseUrl: string;
   auth?: AuthMethod;
   credentials: Readonly<Record<string, string>>;
 }
 
 export interface UpstreamPolicy {
+  /** undici's headersTimeout and bodyTimeout (checked on a ~0.5 s clock) and, up to 10 s, the connect timeout */
   timeoutMs: number;
   maxAttempts: number;
   initialBackoffMs: number;
@@ -24,6 +32,13 @@ export interface UpstreamPolicy {
   breakerWindowMs: number;
   breakerMinimumRps: number;
   halfOpenAfterMs: number;
+  /**
+   * added to every budget window: the platform counts calls when they arrive, we count them when we
+   * grant them, and the gap (a new connection, a TLS handshake) must never tip the platform's window over
+   */
+  rateWindowMarginMs: number;
+  /** the longest a call sleeps for a hold (Retry-After, exhausted platform counter); longer ones raise QuotaExhaustedError */
+  maxThrottleWaitMs: number;
 }
 
 export const DEFAULT_UPSTREAM_POLICY: UpstreamPolicy = {
@@ -35,13 +50,27 @@ export const DEFAULT_UPSTREAM_POLICY: UpstreamPolicy = {
   breakerWindowMs: 30_000,
   breakerMinimumRps: 1,
   halfOpenAfterMs: 10_000,
+  rateWindowMarginMs: 100,
+  maxThrottleWaitMs: 120_000,
 };
+
+export interface UpstreamEventBase {
+  plugin: string;
+  connectionId: string;
+  /** set when the target names its tenant */
+  tenantId?: string;
+}
+
+export type CircuitStateName = 'open' | 'half_open' | 'closed';
 
 /** What the client reports; monitoring and the connection state machine subscribe. */
 export interface UpstreamObserver {
-  onCall?(e: { plugin: string; connectionId: string; method: string; status: number | 'error'; durationMs: number; attempt: number }): void;
-  onRetryWait?(e: { plugin: string; connectionId: string; waitMs: number; reason: '429' | '5xx' | 'network' }): void;
-  onCircuitChange?(e: { plugin: string; connectionId: string; state: 'open' | 'half_open' | 'closed' }): void;
+  onCall?(e: UpstreamEventBase & { method: string; status: number | 'error'; durationMs: number; attempt: number }): void;
+  /** a failed attempt is retried after waitMs (Retry-After on a 429, backoff otherwise) */
+  onRetryWait?(e: UpstreamEventBase & { waitMs: number; reason: '429' | '5xx' | 'network' }): void;
+  /** an attempt waits before it may call: the budget is spent ('budget') or the connection is held ('hold') */
+  onThrottled?(e: UpstreamEventBase & { waitMs: number; reason: 'budget' | 'hold' }): void;
+  onCircuitChange?(e: UpstreamEventBase & { state: CircuitStateName }): void;
 }
 
 /** An upstream answer that may succeed if tried again, with how long the platform asked us to wait. */
@@ -68,7 +97,12 @@ class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>
 
 /**
  * Builds the HTTP client a plugin gets for one connection. One instance per process holds the
- * connection pool and a circuit breaker per connection; it never names a platform.
+ * connection pool and a circuit breaker per connection; the rate budget, daily quota and holds live
+ * in the RateBudget (Redis in the app, so every process shares them). It never names a platform.
+ *
+ * Each attempt: the circuit lets it through (or CircuitOpenError) -> it takes a call from the budget,
+ * sleeping while the window is full or the connection is held (or QuotaExhaustedError) -> the call.
+ * Answers that ask for a pause (Retry-After, a rate-limit counter at 0) hold the whole connection.
  */
 export class UpstreamClientFactory {
   private readonly dispatcher: Dispatcher;
@@ -77,30 +111,32 @@ export class UpstreamClientFactory {
   constructor(
     private readonly policy: UpstreamPolicy = DEFAULT_UPSTREAM_POLICY,
     private readonly observer: UpstreamObserver = {},
+    private readonly budget: RateBudget = new InMemoryRateBudget(),
   ) {
-    this.dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 64, headersTimeout: policy.timeoutMs, bodyTimeout: policy.timeoutMs });
+    const timeout = policy.timeoutMs;
+    this.dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 64, headersTimeout: timeout, bodyTimeout: timeout, connect: { timeout: Math.min(timeout, 10_000) } });
   }
 
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
 
-  circuitState(connectionId: string): 'open' | 'half_open' | 'closed' {
+  circuitState(connectionId: string): CircuitStateName {
     const b = this.breakers.get(connectionId);
-    if (!b) return 'closed';
-    return b.state === CircuitState.Open || b.state === CircuitState.Isolated ? 'open' : b.state === CircuitState.HalfOpen ? 'half_open' : 'closed';
+    return b ? stateName(b.state) : 'closed';
   }
 
   create(target: UpstreamTarget): UpstreamHttp {
     const p = this.policy;
     const name = target.plugin.name;
+    const base = eventBase(target);
     const retryPolicy = retry(
       handleWhen((e) => e instanceof RetryableUpstreamError || e instanceof NetworkError),
       {
         maxAttempts: p.maxAttempts - 1,
         backoff: new RetryAfterBackoff(new ExponentialBackoff({ initialDelay: p.initialBackoffMs, maxDelay: p.maxBackoffMs }), (waitMs, err) =>
           this.observer.onRetryWait?.({
-            plugin: name, connectionId: target.connectionId, waitMs,
+            ...base, waitMs,
             reason: err instanceof RetryableUpstreamError ? (err.status === 429 ? '429' : '5xx') : 'network',
           }),
         ),
@@ -110,8 +146,11 @@ export class UpstreamClientFactory {
     const http: UpstreamHttp = {
       request: <T>(req: UpstreamRequest) => {
         let attempt = 0;
-        return policy.execute(() => this.once<T>(target, req, ++attempt)).catch((e: unknown) => {
-          if (e instanceof BrokenCircuitError) throw new UpstreamError(503, null, name, `${name} circuit is open for connection ${target.connectionId}: calls are paused`);
+        return policy.execute(async () => {
+          await this.acquire(target);
+          return this.once<T>(target, req, ++attempt);
+        }).catch((e: unknown) => {
+          if (e instanceof BrokenCircuitError) throw new CircuitOpenError(name, target.connectionId);
           if (e instanceof NetworkError) throw new UpstreamError(0, null, name, e.message);
           throw e;
         });
@@ -135,12 +174,37 @@ export class UpstreamClientFactory {
           : new ConsecutiveBreaker(5),
       },
     );
-    b.onStateChange((s) => {
-      const state = s === CircuitState.Open || s === CircuitState.Isolated ? 'open' : s === CircuitState.HalfOpen ? 'half_open' : 'closed';
-      this.observer.onCircuitChange?.({ plugin: target.plugin.name, connectionId: target.connectionId, state });
-    });
+    b.onStateChange((s) => this.observer.onCircuitChange?.({ ...eventBase(target), state: stateName(s) }));
     this.breakers.set(target.connectionId, b);
     return b;
+  }
+
+  /** Takes one call from the connection's budget, sleeping while the window is full or the connection is held. */
+  private async acquire(target: UpstreamTarget): Promise<void> {
+    const key = budgetKey(target);
+    const limits = budgetLimits(target, this.policy);
+    for (;;) {
+      const d = await this.budget.take(key, limits);
+      if (d.kind === 'granted') return;
+      if (d.kind === 'exhausted') throw new QuotaExhaustedError(target.plugin.name, target.connectionId, new Date(d.resumeAt), 'daily_quota');
+      if (d.waitMs > this.policy.maxThrottleWaitMs) {
+        throw new QuotaExhaustedError(target.plugin.name, target.connectionId, new Date(Date.now() + d.waitMs), 'platform_pause');
+      }
+      this.observer.onThrottled?.({ ...eventBase(target), waitMs: d.waitMs, reason: d.reason });
+      // a little jitter so callers woken together do not all race for the same freed slot
+      await sleep(d.waitMs + Math.random() * 5);
+    }
+  }
+
+  /** Holds the connection when the answer asks for a pause: Retry-After on a 429, or the platform's counter at 0. */
+  private async holdFor(target: UpstreamTarget, status: number, headers: Readonly<Record<string, string>>): Promise<number | null> {
+    const key = budgetKey(target);
+    const asked = status === 429 ? retryAfterMs(headers['retry-after']) : null;
+    if (asked) await this.budget.hold(key, asked);
+    const counter = platformHold(target.plugin.rateLimitHeaders, headers);
+    if (counter === 'window') await this.budget.hold(key, { windowFrees: budgetWindowMs(target, this.policy) });
+    else if (counter && counter.ms > 0) await this.budget.hold(key, counter.ms);
+    return asked;
   }
 
   private async once<T>(target: UpstreamTarget, req: UpstreamRequest, attempt: number): Promise<UpstreamResponse<T>> {
@@ -151,16 +215,21 @@ export class UpstreamClientFactory {
     try {
       res = await this.dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method, headers, body });
     } catch (e) {
-      this.observer.onCall?.({ plugin: target.plugin.name, connectionId: target.connectionId, method, status: 'error', durationMs: performance.now() - started, attempt });
+      this.observer.onCall?.({ ...eventBase(target), method, status: 'error', durationMs: performance.now() - started, attempt });
       const timeout = e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError;
       throw new NetworkError(`${target.plugin.name} ${timeout ? 'timed out' : 'unreachable'}: ${(e as Error).message}`);
     }
     const text = await res.body.text();
     const resHeaders = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
     const parsed = parseBody(text, resHeaders['content-type']);
-    this.observer.onCall?.({ plugin: target.plugin.name, connectionId: target.connectionId, method, status: res.statusCode, durationMs: performance.now() - started, attempt });
+    this.observer.onCall?.({ ...eventBase(target), method, status: res.statusCode, durationMs: performance.now() - started, attempt });
+    const asked = await this.holdFor(target, res.statusCode, resHeaders);
+    if (res.statusCode === 429 && asked !== null && asked > this.policy.maxThrottleWaitMs) {
+      // a pause this long is a quota, not a blip: the work resumes later instead of a call sleeping for it
+      throw new QuotaExhaustedError(target.plugin.name, target.connectionId, new Date(Date.now() + asked), 'platform_pause');
+    }
     if (res.statusCode === 429 || res.statusCode >= 500) {
-      throw new RetryableUpstreamError(res.statusCode, parsed, target.plugin.name, retryAfterMs(resHeaders['retry-after']));
+      throw new RetryableUpstreamError(res.statusCode, parsed, target.plugin.name, asked);
     }
     if (res.statusCode >= 400) throw new UpstreamError(res.statusCode, parsed, target.plugin.name);
     return { status: res.statusCode, headers: resHeaders, body: parsed as T };
@@ -206,12 +275,27 @@ export function applyAuth(auth: AuthMethod | undefined, credentials: Readonly<Re
   }
 }
 
-function retryAfterMs(header: string | undefined): number | null {
-  if (!header) return null;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+function stateName(s: CircuitState): CircuitStateName {
+  return s === CircuitState.Open || s === CircuitState.Isolated ? 'open' : s === CircuitState.HalfOpen ? 'half_open' : 'closed';
+}
+
+function eventBase(target: UpstreamTarget): UpstreamEventBase {
+  return { plugin: target.plugin.name, connectionId: target.connectionId, ...(target.tenantId ? { tenantId: target.tenantId } : {}) };
+}
+
+function budgetKey(target: UpstreamTarget): string {
+  return `${target.plugin.name}:${target.connectionId}`;
+}
+
+function budgetWindowMs(target: UpstreamTarget, policy: UpstreamPolicy): number {
+  return (target.plugin.rateLimit?.perSeconds ?? 1) * 1000 + policy.rateWindowMarginMs;
+}
+
+/** The plugin's documented limit as a budget; a plugin that declares none is only held, never metered. */
+function budgetLimits(target: UpstreamTarget, policy: UpstreamPolicy): BudgetLimits | null {
+  const rl = target.plugin.rateLimit;
+  if (!rl) return null;
+  return { requests: rl.requests, windowMs: budgetWindowMs(target, policy), dailyQuota: rl.dailyQuota };
 }
 
 function parseBody(text: string, contentType = ''): unknown {

@@ -1,8 +1,32 @@
 import { Global, Module, OnApplicationShutdown } from '@nestjs/common';
-import { UpstreamClientFactory } from './upstream-client';
+import type Redis from 'ioredis';
+import { EventBus } from '../events';
+import { REDIS } from '../redis';
+import { RequestContext } from '../tenancy';
+import { RedisRateBudget } from './rate-budget';
+import { DEFAULT_UPSTREAM_POLICY, UpstreamClientFactory, type UpstreamPolicy } from './upstream-client';
+import { UpstreamEventsObserver } from './upstream-events.observer';
 
+/** The retry, breaker and budget knobs the process's client uses (tests override them with small values). */
+export const UPSTREAM_POLICY = Symbol('UPSTREAM_POLICY');
+
+/**
+ * The process's one upstream client factory: budgets, daily quotas and holds in the shared Redis
+ * (under REDIS_PREFIX, so every process of a deployment sees the same counts), circuit changes as events.
+ */
 @Global()
-@Module({ providers: [{ provide: UpstreamClientFactory, useFactory: () => new UpstreamClientFactory() }], exports: [UpstreamClientFactory] })
+@Module({
+  providers: [
+    { provide: UPSTREAM_POLICY, useValue: DEFAULT_UPSTREAM_POLICY },
+    {
+      provide: UpstreamClientFactory,
+      inject: [UPSTREAM_POLICY, REDIS, EventBus, { token: RequestContext, optional: true }],
+      useFactory: (policy: UpstreamPolicy, redis: Redis, events: EventBus, context?: RequestContext) =>
+        new UpstreamClientFactory(policy, new UpstreamEventsObserver(events, context), new RedisRateBudget(redis)),
+    },
+  ],
+  exports: [UpstreamClientFactory],
+})
 export class UpstreamModule implements OnApplicationShutdown {
   constructor(private readonly factory: UpstreamClientFactory) {}
 

@@ -1,5 +1,21 @@
 import { Module } from '@nestjs/common';
+import { ConnectionAccess } from './connection-access';
+import { ConnectionStatusService } from './connection-status.service';
+import { ConnectionsService } from './connections.service';
+import { OAuthAppsService } from './oauth-apps.service';
+import { OAuthFlowService } from './oauth-flow.service';
+import { OAuthStateStore } from './oauth-state.store';
+import { TokenRefresher } from './token-refresher.service';
 
-/** Connections, OAuth and token refresh (issue 3). */
-@Module({})
+/**
+ * Connections, OAuth and token refresh (issue 3). Exports ConnectionAccess for the sync engine and
+ * actions; the API root mounts `connectionControllers`.
+ */
+@Module({
+  providers: [
+    ConnectionsService, ConnectionStatusService, TokenRefresher, OAuthAppsService, OAuthStateStore, OAuthFlowService,
+    { provide: ConnectionAccess, useExisting: ConnectionsService },
+  ],
+  exports: [ConnectionAccess, ConnectionsService, OAuthFlowService, OAuthAppsService],
+})
 export class ConnectionsModule {}

@@ -1,1 +1,12 @@
 export * from './sync.module';
+export * from './sync-worker.module';
+export { syncControllers, SyncRunsController, RecordsController } from './sync.controllers';
+export { SyncEngine, RETRY_WAIT_EVENT } from './sync-engine.service';
+export { SyncRunsService, toRunView, SYNC_QUEUE, type SyncRunView, type StartSyncInput } from './sync-runs.service';
+export { SyncSchedulesService } from './sync-schedules.service';
+export { RecordsStore, SyncDeleteGuardError } from './records-store';
+export { recordHash, canonicalJson } from './record-hash';
+export { SyncRun, type SyncMode, type SyncCheckpoint, type SyncWaits } from './sync-run.entity';
+export { SyncRecord } from './sync-record.entity';
+export { SyncChange } from './sync-change.entity';
+export { syncSchema } from './sync.schema';

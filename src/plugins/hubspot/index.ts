@@ -39,6 +39,7 @@ export default definePlugin({
       tokenUrl: 'https://api.hubapi.com/oauth/v1/token',
       // HubSpot revokes with DELETE /oauth/v1/refresh-tokens/{token}, not an RFC 7009 POST
       revokeUrl: 'https://api.hubapi.com/oauth/v1/refresh-tokens',
+      revokeStyle: 'path',
       scopes: [
         'oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.objects.companies.read',
         'crm.objects.deals.read', 'crm.objects.deals.write',

@@ -82,7 +82,10 @@ export class SimulatorServer {
       this.faults = body ?? {};
       return this.faults;
     });
-    this.control('calls', () => ({ count: this.calls.length }));
+    // { path?, method? } counts only the matching calls (a token endpoint's, say)
+    this.control('calls', (body?: { path?: string; method?: string }) => ({
+      count: this.calls.filter((c) => (!body?.path || c.path === body.path) && (!body?.method || c.method === body.method.toUpperCase())).length,
+    }));
   }
 
   route(method: HTTPMethod, path: string, handler: SimHandler): this {

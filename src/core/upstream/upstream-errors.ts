@@ -1,0 +1,29 @@
+import { UpstreamError } from '../plugin-sdk';
+
+/**
+ * The connection's circuit is open: the platform failed too often lately, so calls fail fast
+ * until the half-open probe succeeds. A 503 to code that only knows UpstreamError.
+ */
+export class CircuitOpenError extends UpstreamError {
+  constructor(plugin: string, readonly connectionId: string) {
+    super(503, null, plugin, `${plugin} circuit is open for connection ${connectionId}: calls are paused`);
+    this.name = 'CircuitOpenError';
+  }
+}
+
+/**
+ * The connection may not call the platform again before `resumeAt`: its daily quota is used up, or
+ * the platform asked for a pause longer than a call should sleep. Callers (the sync engine, the
+ * queue) pause the work and resume it then, instead of failing it. A 429 to code that only knows UpstreamError.
+ */
+export class QuotaExhaustedError extends UpstreamError {
+  constructor(
+    plugin: string,
+    readonly connectionId: string,
+    readonly resumeAt: Date,
+    readonly reason: 'daily_quota' | 'platform_pause',
+  ) {
+    super(429, null, plugin, `${plugin} ${reason === 'daily_quota' ? 'daily quota is used up' : 'asked for a long pause'} for connection ${connectionId}: resume at ${resumeAt.toISOString()}`);
+    this.name = 'QuotaExhaustedError';
+  }
+}
