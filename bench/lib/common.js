@@ -1,0 +1,145 @@
+'use strict';
+/**
+ * Shared helpers for the benches: a throw-away Postgres database, a unique Redis prefix that can be
+ * purged, forking a child that reports over IPC, and small statistics/formatting helpers.
+ * Everything here is plain CommonJS and talks to the same services the app uses.
+ */
+const { fork } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const { execSync } = require('node:child_process');
+const os = require('node:os');
+const path = require('node:path');
+const Redis = require('ioredis');
+const { Client } = require('pg');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function sql(url, text, params) {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query(text, params);
+  } finally {
+    await c.end();
+  }
+}
+
+/** CREATE DATABASE pb_bench_<label>_<rand>; drop() removes it (WITH FORCE, so lingering pools don't block it). */
+async function createBenchDatabase(label) {
+  const name = `pb_bench_${label}_${randomBytes(4).toString('hex')}`;
+  await sql(ADMIN_URL, `CREATE DATABASE "${name}"`);
+  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  return {
+    name,
+    url,
+    query: (text, params) => sql(url, text, params),
+    drop: () => sql(ADMIN_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).then(() => undefined),
+  };
+}
+
+/** A REDIS_PREFIX of our own; purge() deletes every key under it and returns how many it deleted. */
+function createBenchRedisPrefix(label) {
+  const prefix = `pbbench:${label}:${randomBytes(4).toString('hex')}`;
+  return {
+    prefix,
+    async purge() {
+      const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
+      let deleted = 0;
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+          if (keys.length) deleted += await r.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+      } finally {
+        r.disconnect();
+      }
+      return deleted;
+    },
+  };
+}
+
+/**
+ * Forks a child script and resolves with { child, msg } on its first IPC message (the child sends
+ * { ready: true, ... } once listening, or { error } if it failed).
+ */
+function forkChild(script, { env = {}, execArgv = [], timeoutMs = 120_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = fork(script, [], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${path.basename(script)} did not report within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once('message', (msg) => {
+      clearTimeout(timer);
+      if (msg && msg.error) reject(new Error(`${path.basename(script)}: ${msg.error}`));
+      else resolve({ child, msg });
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${path.basename(script)} exited early (code ${code}, signal ${signal})`));
+    });
+  });
+}
+
+/** Asks a forked child to close (it answers by exiting) and waits, killing it after a grace period. */
+function stopChild(child, graceMs = 15_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    try {
+      child.send({ cmd: 'close' });
+    } catch {
+      child.kill('SIGTERM');
+    }
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Renders rows (arrays of cells) as a plain fixed-width table; the first row is the header. */
+function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  const line = (r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+function machineLine() {
+  let load = os.loadavg().map((x) => x.toFixed(2)).join(', ');
+  try {
+    load = execSync('uptime', { encoding: 'utf8' }).trim();
+  } catch {
+    /* os.loadavg() is enough */
+  }
+  return `${os.cpus().length} cpu(s) ${os.cpus()[0]?.model ?? ''} | node ${process.version} | ${load}`;
+}
+
+/**
+ * A warning line when the 1-minute load is more than one busy process above what the bench itself
+ * generates (ownLoad: ~2 for the API bench's server + load generator + Redis, ~1 for a boot), else ''.
+ */
+function loadWarning(ownLoad = 1) {
+  const [l1] = os.loadavg();
+  return l1 > ownLoad + 1
+    ? `WARNING: 1-minute load ${l1.toFixed(2)} at the end, above the ~${ownLoad} this bench makes by itself: other jobs competed with this run; rerun when the machine is quieter`
+    : '';
+}
+
+module.exports = { ROOT, loadWarning, createBenchDatabase, createBenchRedisPrefix, forkChild, stopChild, median, mean, table, machineLine };
