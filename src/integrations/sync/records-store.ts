@@ -84,8 +84,10 @@ export class RecordsStore {
   /** The stored hash (hex) of each of these records, and whether it is deleted: one query per page. */
   async storedHashes(stream: RecordStream, externalIds: string[]): Promise<Map<string, { hash: string; deleted: boolean }>> {
     const rows: { external_id: string; hash: string; deleted: boolean }[] = await this.dataSource.query(
-      `SELECT external_id, encode(hash, 'hex') AS hash, deleted_at IS NOT NULL AS deleted
-         FROM sync_records WHERE tenant_id = $1 AND connection_id = $2 AND entity = $3 AND external_id = ANY($4::text[])`,
+      // joined from the page's ids so the unique index is used even before the table has statistics
+      `SELECT r.external_id, encode(r.hash, 'hex') AS hash, r.deleted_at IS NOT NULL AS deleted
+         FROM unnest($4::text[]) AS page(external_id)
+         JOIN sync_records r ON r.tenant_id = $1 AND r.connection_id = $2 AND r.entity = $3 AND r.external_id = page.external_id`,
       [this.tenantId, stream.connectionId, stream.entity, externalIds],
     );
     return new Map(rows.map((r) => [r.external_id, { hash: r.hash, deleted: r.deleted }]));
@@ -100,6 +102,9 @@ export class RecordsStore {
   commitPage(p: PageCommit): Promise<number> {
     const t = this.tenantId;
     return this.dataSource.transaction(async (m) => {
+      // A page's rows and its checkpoint commit together, so losing the newest commits in a database
+      // crash only rewinds the run to an earlier checkpoint: no need to wait for the WAL flush.
+      await m.query('SET LOCAL synchronous_commit TO OFF');
       if (!p.dryRun && p.writes.length) await this.upsert(m, p.runId, p.stream, p.writes);
       let deleted = 0;
       if (p.deletedIds.length) deleted = p.dryRun ? await this.countActive(m, p.stream, p.deletedIds) : await this.markDeleted(m, p.runId, p.stream, p.deletedIds);
@@ -176,11 +181,13 @@ export class RecordsStore {
     const s = opts.stream;
     return this.dataSource.transaction(async (m) => {
       const result: SweepResult = { active: 0, missing: 0, deleted: 0 };
-      const seen = `seen AS (SELECT DISTINCT unnest(external_ids) AS external_id FROM sync_run_pages WHERE run_id = $4 AND tenant_id = $1)`;
+      // an uncorrelated NOT IN becomes one hashed subplan; a correlated NOT EXISTS (or a join on a CTE
+      // without statistics) re-read the seen ids for every record, which made the sweep quadratic
+      const seen = `seen AS (SELECT unnest(external_ids) AS external_id FROM sync_run_pages WHERE run_id = $4 AND tenant_id = $1)`;
       if (opts.sweep) {
         const [c] = await m.query(
           `WITH ${seen}
-           SELECT count(*)::int AS active, count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM seen WHERE seen.external_id = r.external_id))::int AS missing
+           SELECT count(*)::int AS active, count(*) FILTER (WHERE r.external_id NOT IN (SELECT external_id FROM seen))::int AS missing
              FROM sync_records r WHERE r.tenant_id = $1 AND r.connection_id = $2 AND r.entity = $3 AND r.deleted_at IS NULL`,
           [t, s.connectionId, s.entity, opts.runId],
         );
@@ -196,7 +203,7 @@ export class RecordsStore {
             `WITH ${seen}, gone AS (
                UPDATE sync_records r SET deleted_at = now(), updated_at = now()
                 WHERE r.tenant_id = $1 AND r.connection_id = $2 AND r.entity = $3 AND r.deleted_at IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.external_id = r.external_id)
+                  AND r.external_id NOT IN (SELECT external_id FROM seen)
                 RETURNING r.id, r.external_id, r.model
              ), logged AS (
                INSERT INTO sync_changes (tenant_id, run_id, record_id, connection_id, entity, model, external_id, op)
@@ -218,7 +225,7 @@ export class RecordsStore {
         );
       }
       await m.query(
-        `UPDATE sync_runs SET status = 'succeeded', finished_at = now(), deleted = deleted + $3, error = NULL WHERE tenant_id = $1 AND id = $2`,
+        `UPDATE sync_runs SET status = 'succeeded', finished_at = clock_timestamp(), deleted = deleted + $3, error = NULL WHERE tenant_id = $1 AND id = $2`,
         [t, opts.runId, result.deleted],
       );
       return result;
