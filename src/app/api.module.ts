@@ -10,6 +10,8 @@ import { RateLimitModule, TierThrottlerGuard } from '../core/rate-limit';
 import { IntegrationsModule } from '../integrations';
 import { ConnectionsController, OAuthCallbackController } from '../integrations/connections';
 import { syncControllers } from '../integrations/sync';
+import { SyncFlowsController } from '../integrations/sync-flows';
+import { reconciliationControllers } from '../integrations/reconciliation';
 import { WorkerModule } from './worker.module';
 import { schema } from './schema';
 
@@ -31,7 +33,7 @@ export class ApiModule {
         HealthModule,
         ...(options.withWorker ? [WorkerModule.features()] : []),
       ],
-      controllers: [AuthController, UsersController, ApiKeysController, AuditController, PluginsController, ConnectionsController, OAuthCallbackController, ...syncControllers],
+      controllers: [AuthController, UsersController, ApiKeysController, AuditController, PluginsController, ConnectionsController, OAuthCallbackController, ...syncControllers, SyncFlowsController, ...reconciliationControllers],
       providers: [
         // order matters: authenticate first, so the limiter knows the tenant
         { provide: APP_GUARD, useClass: PlugboardAuthGuard },

@@ -115,7 +115,7 @@ describe('plugin catalog over the real plugins', () => {
       actions: p.actions.map((a) => a.name).sort(),
     });
     expect(pick(byName.stripe)).toEqual({ entities: ['customers', 'invoices', 'products', 'subscriptions'], actions: ['create_customer', 'get_customer'] });
-    expect(pick(byName.hubspot)).toEqual({ entities: ['companies', 'contacts', 'deals'], actions: ['create_contact', 'get_contact', 'update_deal'] });
+    expect(pick(byName.hubspot)).toEqual({ entities: ['companies', 'contacts', 'deals'], actions: ['create_contact', 'get_contact', 'update_contact', 'update_deal'] });
     expect(byName.stripe).toMatchObject({ category: 'payments', webhooks: { supported: true } });
     expect(byName.hubspot.auth.map((a: { kind: string }) => a.kind)).toEqual(['api_key', 'oauth2']);
   });

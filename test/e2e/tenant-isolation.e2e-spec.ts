@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import type { RunningSimulator } from '../../src/core/plugin-sdk';
 import stripe from '../../src/plugins/stripe';
 import { startTestApp, type TestApp, type TenantSession } from '../support/test-app';
@@ -26,6 +28,31 @@ describe('tenant isolation', () => {
     ids.connection = (await t.http().post('/api/v1/connections').set(a.auth).send({ plugin: 'stripe', name: 'a-stripe', credentials: stripeSim.credentials }).expect(201)).body.id;
     // an API-only app: the run stays queued, which is all this walk needs
     ids.syncRun = (await t.http().post(`/api/v1/connections/${ids.connection}/syncs`).set(a.auth).send({ entity: 'customers', mode: 'full' }).expect(202)).body.id;
+    const second = (await t.http().post('/api/v1/connections').set(a.auth).send({ plugin: 'stripe', name: 'a-stripe-2', credentials: stripeSim.credentials }).expect(201)).body.id;
+    ids.syncFlow = (await t.http().post('/api/v1/sync-flows').set(a.auth).send({
+      name: 'a-flow', source: { connectionId: ids.connection, entity: 'customers' }, target: { connectionId: second, entity: 'customers' },
+      mapping: [{ from: 'email', to: 'email' }], direction: 'two_way', conflict: 'manual',
+    }).expect(201)).body.id;
+    // a conflict of A's flow, as a manual flow would leave it
+    const ds = t.app.get(DataSource);
+    const [link] = await ds.query(
+      `INSERT INTO sync_links (tenant_id, flow_id, source_external_id, target_external_id, source_hash, target_hash, source_values, target_values)
+       VALUES ($1, $2, 'cus_a', 'cus_b', '\\x00', '\\x00', '{}', '{}') RETURNING id`,
+      [a.tenantId, ids.syncFlow],
+    );
+    ids.conflict = (await ds.query(
+      `INSERT INTO sync_conflicts (tenant_id, flow_id, link_id, fields, source_values, target_values) VALUES ($1, $2, $3, '{email}', '{"email":"a@x"}', '{"email":"b@x"}') RETURNING id`,
+      [a.tenantId, ids.syncFlow, link.id],
+    ))[0].id;
+    // two of A's customers from two connections sharing an email: one proposed reconciliation group
+    for (const [conn, ext, email] of [[ids.connection, 'cus_1', 'Same@Example.test'], [randomUUID(), 'cus_2', 'same@example.test ']]) {
+      await t.app.get(DataSource).query(
+        `INSERT INTO sync_records (tenant_id, connection_id, plugin, entity, model, external_id, raw, unified, hash) VALUES ($1, $2, 'stripe', 'customers', 'customer', $3, '{}', $4::jsonb, '\\x00')`,
+        [a.tenantId, conn, ext, JSON.stringify({ email })],
+      );
+    }
+    expect((await t.http().post('/api/v1/reconciliation/runs').set(a.auth).send({ model: 'customer' }).expect(200)).body.proposed).toBe(1);
+    ids.recordGroup = (await t.http().get('/api/v1/reconciliation/groups').set(a.auth).expect(200)).body.data[0].id;
   });
   afterAll(async () => {
     await t.close();
@@ -40,6 +67,9 @@ describe('tenant isolation', () => {
     if (path.startsWith('/api/v1/users/')) return ids.user;
     if (path.startsWith('/api/v1/connections/')) return ids.connection;
     if (path.startsWith('/api/v1/sync-runs/')) return ids.syncRun;
+    if (path.startsWith('/api/v1/sync-flows/')) return ids.syncFlow;
+    if (path.startsWith('/api/v1/conflicts/')) return ids.conflict;
+    if (path.startsWith('/api/v1/reconciliation/groups/')) return ids.recordGroup;
     return null;
   }
 
@@ -72,6 +102,12 @@ describe('tenant isolation', () => {
     await t.http().get(`/api/v1/connections/${ids.connection}`).set(a.auth).expect(200);
     const audit = (await t.http().get('/api/v1/audit-log?limit=200').set(b.auth).expect(200)).body.data;
     expect(JSON.stringify(audit)).not.toContain(a.userId);
+    expect((await t.http().get('/api/v1/reconciliation/groups').set(b.auth).expect(200)).body.data).toEqual([]);
+    expect((await t.http().get(`/api/v1/reconciliation/groups/${ids.recordGroup}`).set(a.auth).expect(200)).body.status).toBe('proposed');
+    expect((await t.http().get('/api/v1/sync-flows').set(b.auth).expect(200)).body.data).toEqual([]);
+    expect((await t.http().get('/api/v1/conflicts').set(b.auth).expect(200)).body.data).toEqual([]);
+    await t.http().get(`/api/v1/sync-flows/${ids.syncFlow}`).set(a.auth).expect(200);
+    expect((await t.http().get('/api/v1/conflicts?status=open').set(a.auth).expect(200)).body.data.map((c: { id: string }) => c.id)).toEqual([ids.conflict]);
     const aKeys = (await t.http().get('/api/v1/api-keys').set(a.auth).expect(200)).body.data;
     expect(aKeys.find((k: { id: string }) => k.id === ids.apiKey).revokedAt).toBeNull();
   });

@@ -83,11 +83,16 @@ export class RecordsStore {
 
   /** The stored hash (hex) of each of these records, and whether it is deleted: one query per page. */
   async storedHashes(stream: RecordStream, externalIds: string[]): Promise<Map<string, { hash: string; deleted: boolean }>> {
+    // One index probe per key (LATERAL ... LIMIT 1 keeps the planner from flattening it): during a first
+    // sync the statistics say the stream is empty, and a join then hashed the whole stream for every page.
     const rows: { external_id: string; hash: string; deleted: boolean }[] = await this.dataSource.query(
-      // joined from the page's ids so the unique index is used even before the table has statistics
       `SELECT r.external_id, encode(r.hash, 'hex') AS hash, r.deleted_at IS NOT NULL AS deleted
          FROM unnest($4::text[]) AS page(external_id)
-         JOIN sync_records r ON r.tenant_id = $1 AND r.connection_id = $2 AND r.entity = $3 AND r.external_id = page.external_id`,
+         CROSS JOIN LATERAL (
+           SELECT external_id, hash, deleted_at FROM sync_records
+            WHERE tenant_id = $1 AND connection_id = $2 AND entity = $3 AND external_id = page.external_id
+            LIMIT 1
+         ) r`,
       [this.tenantId, stream.connectionId, stream.entity, externalIds],
     );
     return new Map(rows.map((r) => [r.external_id, { hash: r.hash, deleted: r.deleted }]));

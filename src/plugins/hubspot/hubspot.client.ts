@@ -127,7 +127,7 @@ async function searchModifiedSince(http: UpstreamHttp, spec: HubspotObjectSpec, 
   return res.body;
 }
 
-export type PropertyValues = Record<string, string | number | undefined>;
+export type PropertyValues = Record<string, string | number | null | undefined>;
 
 export async function createObject(http: UpstreamHttp, objectType: HubspotObjectSpec['objectType'], properties: PropertyValues): Promise<HubspotObject> {
   const res = await http.request<HubspotObject>({ method: 'POST', path: `/crm/v3/objects/${objectType}`, json: { properties } });

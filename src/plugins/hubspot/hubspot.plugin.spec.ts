@@ -8,7 +8,7 @@ import { companiesSync as companies } from './syncs/companies.sync';
 import { contactsSync as contacts } from './syncs/contacts.sync';
 import { dealsSync as deals } from './syncs/deals.sync';
 
-const { create_contact, update_deal, get_contact } = plugin.actions;
+const { create_contact, update_contact, update_deal, get_contact } = plugin.actions;
 
 interface TokenResponse { access_token: string; refresh_token: string; expires_in: number; token_type: string }
 
@@ -183,6 +183,16 @@ describe('HubSpot plugin against its simulator', () => {
     expect(ids(run.records)).toEqual([deal.id]);
     expect(deals.toUnified(run.records[0])).toMatchObject({ amount: 999, stage: 'contractsent' });
     expect(update_deal.input.safeParse({ dealId: deal.id }).success).toBe(false);
+  });
+
+  it('updates a contact and clears a property with null', async () => {
+    const made = await create_contact.run(ctx, create_contact.input.parse({ email: `upd-${Date.now()}@example.com`, firstname: 'Old', phone: '+1 555 0100' }));
+    const updated = await update_contact.run(ctx, update_contact.input.parse({ contactId: made.id, firstname: 'New', phone: null }));
+    expect(updated.properties).toMatchObject({ firstname: 'New', phone: null });
+    const read = await get_contact.run(ctx, { contactId: made.id });
+    expect(read.properties).toMatchObject({ firstname: 'New', phone: null });
+    expect(update_contact.input.safeParse({ contactId: made.id }).success).toBe(false);
+    expect(update_contact.input.safeParse({ contactId: 'abc', firstname: 'x' }).success).toBe(false);
   });
 
   it('is held to HubSpot limits: list pages of at most 100, search pages of at most 200', async () => {

@@ -1,6 +1,7 @@
 import { definePlugin, UpstreamError } from '../../core/plugin-sdk';
 import { createContactAction } from './actions/create-contact.action';
 import { getContactAction } from './actions/get-contact.action';
+import { updateContactAction } from './actions/update-contact.action';
 import { updateDealAction } from './actions/update-deal.action';
 import { getAccountDetails } from './hubspot.client';
 import { companiesSync } from './syncs/companies.sync';
@@ -55,7 +56,7 @@ export default definePlugin({
   // HubSpot sends the window's length (X-HubSpot-RateLimit-Interval-Milliseconds), not its reset time
   rateLimitHeaders: { remaining: 'X-HubSpot-RateLimit-Remaining' },
   entities: { contacts: contactsSync, companies: companiesSync, deals: dealsSync },
-  actions: { create_contact: createContactAction, update_deal: updateDealAction, get_contact: getContactAction },
+  actions: { create_contact: createContactAction, update_contact: updateContactAction, update_deal: updateDealAction, get_contact: getContactAction },
   webhooks: hubspotWebhooks,
   async checkConnection(ctx) {
     try {
