@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { USER_ROLES, type UserRole } from '../tenancy';
@@ -46,24 +46,7 @@ export class RefreshDto {
   refreshToken: string;
 }
 
-export class CreateUserDto {
-  @ApiProperty()
-  @IsEmail()
-  @MaxLength(254)
-  email: string;
-
-  @ApiProperty({ minLength: 10 })
-  @IsString()
-  @MinLength(10)
-  @MaxLength(200)
-  password: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  name?: string;
-
+export class CreateUserDto extends PickType(SignupDto, ['email', 'password', 'name'] as const) {
   @ApiProperty({ enum: USER_ROLES })
   @IsIn(USER_ROLES.filter((r) => r !== 'owner'))
   role: UserRole;

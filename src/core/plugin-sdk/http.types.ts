@@ -5,7 +5,7 @@ export interface UpstreamRequest {
   query?: Record<string, string | number | boolean | undefined | null | readonly (string | number)[]>;
   /** sent as application/json */
   json?: unknown;
-  /** sent as application/x-www-form-urlencoded, nested objects in bracket notation (Stripe's style) */
+  /** sent as application/x-www-form-urlencoded, nested objects in bracket notation (`a[b]=c`) */
   form?: Record<string, unknown>;
   headers?: Record<string, string>;
   /** an idempotency key the platform understands, passed in the header the plugin names */

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { LimitQueryDto } from '../../core/http';
 import { UNIFIED_MODELS } from '../../core/plugin-sdk';
 import { GROUP_STATUSES, type GroupStatus } from './record-group.entity';
 
@@ -10,7 +10,7 @@ export class StartReconciliationDto {
   model: string;
 }
 
-export class ListGroupsQueryDto {
+export class ListGroupsQueryDto extends LimitQueryDto {
   @ApiPropertyOptional({ enum: UNIFIED_MODELS })
   @IsOptional()
   @IsIn(UNIFIED_MODELS)
@@ -20,14 +20,6 @@ export class ListGroupsQueryDto {
   @IsOptional()
   @IsIn(GROUP_STATUSES)
   status?: GroupStatus;
-
-  @ApiPropertyOptional({ default: 50, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
 
   @ApiPropertyOptional({ description: 'the nextCursor of the previous page' })
   @IsOptional()

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { LimitQueryDto } from '../../core/http';
 import { CONFLICT_STRATEGIES, FLOW_DIRECTIONS, MERGE_RULES, type ConflictStrategy, type FieldMap, type FlowDirection, type FlowSide, type MergeRule } from './sync-flow.types';
 
 export class CreateSyncFlowDto {
@@ -61,15 +61,7 @@ export class ResolveConflictDto {
   values?: Record<string, unknown>;
 }
 
-export class HistoryQueryDto {
-  @ApiPropertyOptional({ default: 100, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
+export class HistoryQueryDto extends LimitQueryDto {
   @ApiPropertyOptional({ description: 'the nextCursor of the previous page' })
   @IsOptional()
   @Matches(/^\d{1,19}$/)

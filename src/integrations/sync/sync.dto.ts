@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsDate, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { LimitQueryDto } from '../../core/http';
 import { UNIFIED_MODELS } from '../../core/plugin-sdk';
 import { SYNC_MODES, type SyncMode } from './sync-run.entity';
 
@@ -31,17 +32,7 @@ export class StartSyncDto {
   force?: boolean;
 }
 
-export class PageDto {
-  @ApiPropertyOptional({ default: 50, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-}
-
-export class ListRunsQueryDto extends PageDto {
+export class ListRunsQueryDto extends LimitQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
@@ -53,7 +44,7 @@ export class ListRunsQueryDto extends PageDto {
   cursor?: string;
 }
 
-export class RecordsQueryBase extends PageDto {
+export class RecordsQueryBase extends LimitQueryDto {
   @ApiPropertyOptional({ description: 'only records whose stored content changed at or after this instant (ISO 8601)' })
   @IsOptional()
   @Type(() => Date)
@@ -84,7 +75,7 @@ export class RecordsQueryDto extends RecordsQueryBase {
   model: string;
 }
 
-export class ChangesQueryDto extends PageDto {
+export class ChangesQueryDto extends LimitQueryDto {
   @ApiPropertyOptional({ description: 'a nextCursor of the feed; changes after it are returned (0 or absent: from the start)' })
   @IsOptional()
   @Matches(/^\d{1,18}$/, { message: 'since must be a nextCursor value of the feed' })

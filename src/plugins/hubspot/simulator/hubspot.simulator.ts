@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { RunningSimulator, SimulatorOptions } from '../../../core/plugin-sdk';
 import { SimError, SimulatorServer, type SimRequest, type SimResponse } from '../../../core/plugin-sdk/simulator';
+import type { HubspotObject } from '../hubspot.client';
 
 /**
  * A fake HubSpot portal: CRM v3 objects (list, search, read, create, update, archive) for contacts,
@@ -11,14 +12,8 @@ import { SimError, SimulatorServer, type SimRequest, type SimResponse } from '..
 
 type ObjectType = 'contacts' | 'companies' | 'deals';
 
-interface SimObject {
-  id: string;
-  properties: Record<string, string | null>;
-  createdAt: string;
-  updatedAt: string;
-  archived: boolean;
-  archivedAt?: string;
-}
+/** The simulator stores records in exactly the shape the API returns them. */
+type SimObject = HubspotObject;
 
 interface TypeSpec {
   modified: string;
