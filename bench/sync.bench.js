@@ -5,7 +5,8 @@
  * cursors, against a raw COPY of the same N rows measured in the same run.
  *
  *   source   bench/lib/sync-source.child.js: a plain node http server in its own process, records
- *            generated from their index (bench/lib/sync-contacts.js); NO rate limit (the plugin's
+ *            generated from their index (bench/lib/sync-contacts.js), each page JSON cached until
+ *            records change; NO rate limit (the plugin's
  *            100 req / 10 s budget is not applied: the worker's connection target has no rateLimit)
  *   worker   bench/lib/sync-worker.child.js: WorkerModule from dist/ (core + Bull sync processor) on a
  *            fresh database pb_bench_sync_<rand> (migrated at boot) and its own REDIS_PREFIX, with an
@@ -109,7 +110,7 @@ async function writeCopyFile(file) {
   let buf = '';
   for (let i = 0; i < N; i++) {
     const raw = contact(i, 0);
-    buf += `${raw.id}\t${tsvEscape(JSON.stringify(raw))}\t${tsvEscape(JSON.stringify(sync.toUnified(raw)))}\t\\\\x${recordHash(raw, volatile).toString('hex')}\n`;
+    buf += `${raw.id}\t${tsvEscape(JSON.stringify(raw))}\t${tsvEscape(JSON.stringify(sync.toUnified(raw)))}\t\\\\x${recordHash(raw, volatile)}\n`;
     if (buf.length > 1 << 20) {
       if (!out.write(buf)) await once(out, 'drain');
       buf = '';
@@ -132,6 +133,7 @@ function psql(url, command) {
 async function main() {
   console.log(`sync bench | ${machineLine()}`);
   console.log(`N = ${fmt(N)} HubSpot contacts, pages of 100 (${fmt(Math.ceil(N / 100))} GET /crm/v3/objects/contacts calls per pass) over HTTP from a separate source process`);
+  console.log('NOTE: the source caches each page\'s JSON until records change (a real platform\'s CPU is not on this machine)');
   console.log('NOTE: the hubspot plugin\'s rate budget (100 requests / 10 s) is NOT applied: the worker\'s connection target carries no rateLimit, and the source sends no rate-limit headers\n');
 
   const db = await createBenchDatabase('sync');

@@ -142,4 +142,28 @@ function loadWarning(ownLoad = 1) {
     : '';
 }
 
-module.exports = { ROOT, loadWarning, createBenchDatabase, createBenchRedisPrefix, forkChild, stopChild, median, mean, table, machineLine };
+/**
+ * The end of a bench, whatever happened: its children stopped, its database dropped, its Redis keys
+ * purged, and the machine's load said (a busy machine makes the figures suspect).
+ */
+async function cleanUp({ children = [], db, redis, ownLoad = 2 }) {
+  for (const c of [...children].reverse()) await stopChild(c);
+  await db.drop().catch((e) => console.error(`could not drop ${db.name}: ${e.message}`));
+  const deleted = await redis.purge().catch((e) => (console.error(`could not purge ${redis.prefix}: ${e.message}`), 0));
+  console.log(`machine at the end: ${machineLine()}`);
+  if (loadWarning(ownLoad)) console.log(loadWarning(ownLoad));
+  console.log(`cleanup: dropped ${db.name}, deleted ${deleted} Redis keys under ${redis.prefix}:*`);
+}
+
+/** Runs a bench's main function: exit 0 when it ends, its stack and exit 1 when it throws. */
+function runBench(name, main) {
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(`${name} bench failed: ${e && e.stack ? e.stack : e}`);
+      process.exit(1);
+    },
+  );
+}
+
+module.exports = { ROOT, loadWarning, createBenchDatabase, createBenchRedisPrefix, forkChild, stopChild, median, mean, table, machineLine, cleanUp, runBench };

@@ -4,7 +4,9 @@
  * limit (max 100) and an `after` cursor, answered in HubSpot's collection shape
  * ({ results, paging: { next: { after, link } } }). Records are generated from their index on each
  * request (bench/lib/sync-contacts.js); a Uint8Array holds each record's version, so "change 1%"
- * bumps versions without any per-page scan. No rate limiting, no rate-limit headers.
+ * bumps versions without any per-page scan. No rate limiting, no rate-limit headers. A page's JSON is
+ * built once and served from a cache until the next change: a real platform's CPU is not on the
+ * machine being measured, so the stand-in should take as little of it as it can.
  *
  * Env: SOURCE_RECORDS (N). IPC: { cmd: 'change' } bumps the version of every 100th record;
  * { cmd: 'stats' } answers { requests, records, cpuMs }; { cmd: 'close' } exits.
@@ -16,6 +18,8 @@ const N = Number(process.env.SOURCE_RECORDS);
 const versions = new Uint8Array(N);
 let requests = 0;
 let served = 0;
+/** `${limit}:${after}` -> response text, dropped whenever records change */
+let pages = new Map();
 
 const server = http.createServer((req, res) => {
   const u = new URL(req.url, 'http://x');
@@ -28,14 +32,19 @@ const server = http.createServer((req, res) => {
   const limit = Math.min(100, Math.max(1, Number(u.searchParams.get('limit') ?? 10)));
   const after = Number(u.searchParams.get('after') ?? 0); // ids are 1-based: after=k starts at index k
   const end = Math.min(N, after + limit);
-  const results = [];
-  for (let i = after; i < end; i++) results.push(contact(i, versions[i]));
-  served += results.length;
-  const body = { results };
-  if (end < N) {
-    body.paging = { next: { after: String(end), link: `http://${req.headers.host}/crm/v3/objects/contacts?limit=${limit}&after=${end}` } };
+  served += Math.max(0, end - after);
+  const key = `${limit}:${after}`;
+  let text = pages.get(key);
+  if (text === undefined) {
+    const results = [];
+    for (let i = after; i < end; i++) results.push(contact(i, versions[i]));
+    const body = { results };
+    if (end < N) {
+      body.paging = { next: { after: String(end), link: `http://${req.headers.host}/crm/v3/objects/contacts?limit=${limit}&after=${end}` } };
+    }
+    text = JSON.stringify(body);
+    pages.set(key, text);
   }
-  const text = JSON.stringify(body);
   res.writeHead(200, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 });
@@ -45,6 +54,7 @@ process.on('message', (m) => {
   if (m.cmd === 'change') {
     let n = 0;
     for (let i = 0; i < N; i++) if (isChanged(i)) (versions[i]++, n++);
+    pages = new Map();
     process.send({ changed: n });
   } else if (m.cmd === 'stats') {
     const c = process.cpuUsage();

@@ -12,6 +12,7 @@ import { createRootLogger, createValidationPipe, PinoNestLogger } from '../core/
 import { discoverPlugins, type PluginLoadReport } from '../core/plugin-host';
 import { RequestContext } from '../core/tenancy';
 import type { AuthenticatedRequest } from '../core/auth';
+import { configureAdmin } from '../admin';
 import { ApiModule } from './api.module';
 import { WorkerModule } from './worker.module';
 import { version as coreVersion } from '../../package.json';
@@ -80,6 +81,8 @@ export async function configureApp(app: NestFastifyApplication, config: Plugboar
 
   await app.register(helmet as never, { contentSecurityPolicy: false } as never);
   await app.register(cors as never, { origin: config.CORS_ORIGINS.length ? config.CORS_ORIGINS : false, credentials: true } as never);
+  // the admin panel's Fastify side: views, static files, cookies, its CSP, Bull Board (templates cached except in development)
+  await configureAdmin(app, { production: config.NODE_ENV !== 'development' });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
 

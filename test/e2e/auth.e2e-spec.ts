@@ -96,6 +96,7 @@ describe('auth, API keys and the gateway', () => {
 
     it('only owners and admins manage keys', async () => {
       const member = { email: `member-${Date.now()}@example.test`, password: 'member password 1', role: 'member' };
+      await t.setPlan(owner.tenantId, 'starter'); // Free allows one user
       await t.http().post('/api/v1/users').set(owner.auth).send(member).expect(201);
       const login = await t.http().post('/api/v1/auth/login').send({ email: member.email, password: member.password }).expect(200);
       await t.http().get('/api/v1/api-keys').set('Authorization', `Bearer ${login.body.accessToken}`).expect(403);

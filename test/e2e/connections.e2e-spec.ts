@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import type { RunningSimulator } from '../../src/core/plugin-sdk';
 import { EventBus, type PlatformEvent } from '../../src/core/events';
 import { RequestContext, type Principal } from '../../src/core/tenancy';
@@ -6,7 +5,7 @@ import { VaultService } from '../../src/core/vault';
 import { ConnectionAccess, ConnectionNeedsReauthError, ConnectionsService } from '../../src/integrations/connections';
 import hubspot from '../../src/plugins/hubspot';
 import stripe from '../../src/plugins/stripe';
-import { createTestDatabase, createTestRedisPrefix, type TestDatabase } from '../support/test-database';
+import { createTestDatabase, createTestRedisPrefix, sql, type TestDatabase } from '../support/test-database';
 import { startTestApp, type TestApp, type TenantSession } from '../support/test-app';
 
 type HubspotSim = RunningSimulator & { oauthClient: { clientId: string; clientSecret: string } };
@@ -15,16 +14,6 @@ const STRIPE_KEY_FIELD = 'secretKey';
 
 function principal(tenantId: string): Principal {
   return { kind: 'system', tenantId, actorId: 'test', role: 'owner', scopes: ['admin'], plan: 'free', rateLimit: 60 };
-}
-
-async function sql<T = Record<string, unknown>>(db: TestDatabase, text: string, params: unknown[] = []): Promise<T[]> {
-  const c = new Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query(text, params)).rows as T[];
-  } finally {
-    await c.end();
-  }
 }
 
 async function simCount(sim: RunningSimulator, path: string): Promise<number> {
@@ -158,6 +147,7 @@ describe('connections', () => {
 
     it('lets members read but not change connections', async () => {
       const email = `member-${Date.now()}@example.test`;
+      await t.setPlan(owner.tenantId, 'starter'); // Free allows one user
       await t.http().post('/api/v1/users').set(owner.auth).send({ email, password: 'member password 1', role: 'member' }).expect(201);
       const token = (await t.http().post('/api/v1/auth/login').send({ email, password: 'member password 1' }).expect(200)).body.accessToken;
       const member = { Authorization: `Bearer ${token}` };

@@ -1,4 +1,7 @@
+import { getQueueToken } from '@nestjs/bull';
+import type { Queue } from 'bull';
 import type Redis from 'ioredis';
+import { SYNC_QUEUE } from '../../src/integrations';
 import { REDIS } from '../../src/core/redis';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -16,13 +19,28 @@ describe('health', () => {
     expect(res.body).toMatchObject({ status: 'ok' });
   });
 
-  it('is ready with the database, Redis and migrations up', async () => {
+  it('is ready with the database, Redis, migrations and queue backlogs up', async () => {
     const res = await t.http().get('/health/ready').expect(200);
     expect(res.body).toMatchObject({
       status: 'ok',
-      details: { database: { status: 'up' }, redis: { status: 'up' }, migrations: { status: 'up' } },
+      details: { database: { status: 'up' }, redis: { status: 'up' }, migrations: { status: 'up' }, queues: { status: 'up', waiting: { sync: 0 } } },
     });
     expect(res.body.error).toEqual({});
+  });
+
+  it('is not ready while a queue has more waiting jobs than HEALTH_QUEUE_BACKLOG_MAX', async () => {
+    // this app has no worker: jobs added to a queue stay waiting
+    const backed = await startTestApp({ label: 'health-backlog', env: { HEALTH_QUEUE_BACKLOG_MAX: '2' } });
+    try {
+      const queue = backed.app.get<Queue>(getQueueToken(SYNC_QUEUE));
+      for (let i = 0; i < 3; i++) await queue.add('probe', { tenantId: 'none' });
+      const res = await backed.http().get('/health/ready').expect(503);
+      expect(res.body.error).toEqual({ queues: { status: 'down', message: 'sync has 3 waiting jobs (more than 2)', waiting: expect.objectContaining({ sync: 3 }) } });
+      await queue.empty();
+      await backed.http().get('/health/ready').expect(200);
+    } finally {
+      await backed.close();
+    }
   });
 
   it('is never throttled, while other anonymous routes are', async () => {

@@ -55,7 +55,7 @@ describe('plugin catalog over the fixture plugins', () => {
     expect(res.body).toMatchObject({
       name: 'good-crm', displayName: 'Good CRM', category: 'crm', version: '2.3.4', docsUrl: 'https://docs.good-crm.example',
       entities: [{ name: 'contacts', model: 'contact', incremental: true, description: 'people in the CRM' }],
-      webhooks: { supported: true, scheme: 'hmac_sha256' },
+      webhooks: { supported: true, scheme: 'hmac-sha256', appLevel: false, subscribes: false },
       rateLimit: { requests: 10, perSeconds: 1 },
     });
     expect(res.body.auth).toEqual([{
@@ -124,7 +124,9 @@ describe('plugin catalog over the real plugins', () => {
     const crm = await t.http().get('/api/v1/plugins?category=crm').set(owner.auth).expect(200);
     expect(crm.body.data.map((p: { name: string }) => p.name)).toEqual(['hubspot']);
     const oauth = await t.http().get('/api/v1/plugins?auth=oauth2').set(owner.auth).expect(200);
-    expect(oauth.body.data.map((p: { name: string }) => p.name)).toEqual(['hubspot']);
+    const oauthNames = oauth.body.data.map((p: { name: string }) => p.name);
+    expect(oauthNames).toEqual(expect.arrayContaining(['hubspot', 'linkedin', 'twitter', 'youtube']));
+    expect(oauthNames).not.toContain('stripe');
     const detail = await t.http().get('/api/v1/plugins/stripe').set(owner.auth).expect(200);
     const create = detail.body.actions.find((a: { name: string }) => a.name === 'create_customer');
     expect(create.input).toMatchObject({ type: 'object' });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import type { RunningSimulator } from '../../src/core/plugin-sdk';
+import { signWebhook, type RunningSimulator } from '../../src/core/plugin-sdk';
+import { EventBus } from '../../src/core/events';
 import stripe from '../../src/plugins/stripe';
 import { startTestApp, type TestApp, type TenantSession } from '../support/test-app';
 
@@ -24,6 +25,9 @@ describe('tenant isolation', () => {
     a = await t.signup('tenant-a');
     b = await t.signup('tenant-b');
     ids.apiKey = (await t.http().post('/api/v1/api-keys').set(a.auth).send({ name: 'a-key', scopes: ['read'] }).expect(201)).body.id;
+    // Free allows one user and two connections, and the walk makes more than Free's 60 calls a minute
+    await t.setPlan(a.tenantId, 'starter');
+    await t.setPlan(b.tenantId, 'starter');
     ids.user = (await t.http().post('/api/v1/users').set(a.auth).send({ email: `a-member-${Date.now()}@example.test`, password: 'member password 1', role: 'member' }).expect(201)).body.id;
     ids.connection = (await t.http().post('/api/v1/connections').set(a.auth).send({ plugin: 'stripe', name: 'a-stripe', credentials: stripeSim.credentials }).expect(201)).body.id;
     // an API-only app: the run stays queued, which is all this walk needs
@@ -53,6 +57,31 @@ describe('tenant isolation', () => {
     }
     expect((await t.http().post('/api/v1/reconciliation/runs').set(a.auth).send({ model: 'customer' }).expect(200)).body.proposed).toBe(1);
     ids.recordGroup = (await t.http().get('/api/v1/reconciliation/groups').set(a.auth).expect(200)).body.data[0].id;
+    // a publication of A's with a failed platform, so that retry would have something to do
+    ids.publication = (await ds.query(
+      `INSERT INTO publications (tenant_id, content_type, content, status) VALUES ($1, 'post', 'a-post', 'failed') RETURNING id`, [a.tenantId],
+    ))[0].id;
+    await ds.query(
+      `INSERT INTO publication_targets (tenant_id, publication_id, connection_id, plugin, status, error_code, error) VALUES ($1, $2, $3, 'slack', 'failed', 'platform_500', 'down')`,
+      [a.tenantId, ids.publication, ids.connection],
+    );
+    // a workflow of A's and one execution of it (queued: this app has no worker)
+    ids.workflow = (await t.http().post('/api/v1/workflows').set(a.auth).send({ name: 'a-flow', trigger: { type: 'api' }, steps: [{ id: 'x', type: 'transform', set: { a: 1 } }] }).expect(201)).body.id;
+    await t.http().post(`/api/v1/workflows/${ids.workflow}/activate`).set(a.auth).expect(200);
+    ids.execution = (await t.http().post(`/api/v1/workflows/${ids.workflow}/run`).set(a.auth).send({ input: {} }).expect(202)).body.id;
+    // an inbound event of A's (a delivery signed for A's connection), an outbound endpoint and a delivery to it (pending: no worker)
+    const hook = JSON.stringify({ id: 'evt_isolation', object: 'event', type: 'customer.updated', created: Math.floor(Date.now() / 1000), data: { object: { id: 'cus_iso', object: 'customer' } } });
+    await t.http().post(`/webhooks/stripe/${ids.connection}`).set({ 'content-type': 'application/json', ...signWebhook(stripe.webhooks!.scheme, stripeSim.credentials.webhookSecret, { body: hook }) }).send(hook).expect(200);
+    ids.webhookEvent = (await t.http().get('/api/v1/webhook-events').set(a.auth).expect(200)).body.data[0].id;
+    ids.webhookEndpoint = (await t.http().post('/api/v1/webhook-endpoints').set(a.auth).send({ url: 'https://hooks.example.test/a', eventTypes: ['sync.completed'] }).expect(201)).body.id;
+    ids.webhookDelivery = (await t.http().post(`/api/v1/webhook-endpoints/${ids.webhookEndpoint}/test`).set(a.auth).expect(202)).body.id;
+    // an in-app alert channel of A's, and an alert of A's (a sync of A's failed) with its in-app notification
+    ids.alertChannel = (await t.http().post('/api/v1/alert-channels').set(a.auth).send({ name: 'a-inbox', type: 'in_app', config: {} }).expect(201)).body.id;
+    t.app.get(EventBus).emit('sync.failed', a.tenantId, { runId: randomUUID(), connectionId: ids.connection, entity: 'customers', mode: 'full', error: 'isolation' });
+    for (let i = 0; i < 200 && !ids.notification; i++) {
+      [{ id: ids.notification, alert_id: ids.alert } = { id: '', alert_id: '' }] = await ds.query('SELECT id, alert_id FROM alert_notifications WHERE tenant_id = $1', [a.tenantId]);
+      if (!ids.notification) await new Promise((r) => setTimeout(r, 50));
+    }
   });
   afterAll(async () => {
     await t.close();
@@ -70,6 +99,15 @@ describe('tenant isolation', () => {
     if (path.startsWith('/api/v1/sync-flows/')) return ids.syncFlow;
     if (path.startsWith('/api/v1/conflicts/')) return ids.conflict;
     if (path.startsWith('/api/v1/reconciliation/groups/')) return ids.recordGroup;
+    if (path.startsWith('/api/v1/publications/')) return ids.publication;
+    if (path.startsWith('/api/v1/workflows/')) return ids.workflow;
+    if (path.startsWith('/api/v1/executions/')) return ids.execution;
+    if (path.startsWith('/api/v1/webhook-events/')) return ids.webhookEvent;
+    if (path.startsWith('/api/v1/webhook-endpoints/')) return ids.webhookEndpoint;
+    if (path.startsWith('/api/v1/webhook-deliveries/')) return ids.webhookDelivery;
+    if (path.startsWith('/api/v1/alerts/')) return ids.alert;
+    if (path.startsWith('/api/v1/alert-channels/')) return ids.alertChannel;
+    if (path.startsWith('/api/v1/notifications/')) return ids.notification;
     return null;
   }
 
@@ -106,8 +144,14 @@ describe('tenant isolation', () => {
     expect((await t.http().get(`/api/v1/reconciliation/groups/${ids.recordGroup}`).set(a.auth).expect(200)).body.status).toBe('proposed');
     expect((await t.http().get('/api/v1/sync-flows').set(b.auth).expect(200)).body.data).toEqual([]);
     expect((await t.http().get('/api/v1/conflicts').set(b.auth).expect(200)).body.data).toEqual([]);
+    expect((await t.http().get('/api/v1/publications').set(b.auth).expect(200)).body.data).toEqual([]);
+    expect((await t.http().get(`/api/v1/publications/${ids.publication}`).set(a.auth).expect(200)).body.platforms[0].status).toBe('failed');
     await t.http().get(`/api/v1/sync-flows/${ids.syncFlow}`).set(a.auth).expect(200);
     expect((await t.http().get('/api/v1/conflicts?status=open').set(a.auth).expect(200)).body.data.map((c: { id: string }) => c.id)).toEqual([ids.conflict]);
+    for (const list of ['webhook-events', 'webhook-endpoints', 'webhook-deliveries', 'webhook-rejections']) {
+      expect({ list, data: (await t.http().get(`/api/v1/${list}`).set(b.auth).expect(200)).body.data }).toEqual({ list, data: [] });
+    }
+    expect((await t.http().get(`/api/v1/webhook-endpoints/${ids.webhookEndpoint}`).set(a.auth).expect(200)).body.status).toBe('enabled');
     const aKeys = (await t.http().get('/api/v1/api-keys').set(a.auth).expect(200)).body.data;
     expect(aKeys.find((k: { id: string }) => k.id === ids.apiKey).revokedAt).toBeNull();
   });

@@ -52,16 +52,91 @@ const LOCATIONS = ['path', 'query', 'header'] as const;
 /** Parsing a multi-megabyte document and compiling schemas is the slow part: keep one per file. */
 const loaded = new Map<string, OpenApiConformance>();
 
-/** Loads an OpenAPI 3.0 document (YAML or JSON), once per file per module instance. */
-export function loadOpenApi(file: string): OpenApiConformance {
+/**
+ * Loads an OpenAPI 3.0 or Swagger 2.0 document (YAML or JSON), once per file per module instance.
+ * Swagger 2.0 is converted to its OpenAPI 3.0 equivalent in memory. `patch` edits the parsed copy
+ * (a known quirk of a vendor's document), so the file itself stays byte for byte as published.
+ */
+export function loadOpenApi(file: string, patch?: (doc: Json) => void): OpenApiConformance {
   const abs = resolvePath(file);
   let spec = loaded.get(abs);
   if (!spec) {
     const text = readFileSync(abs, 'utf8');
-    spec = new OpenApiConformance(abs.endsWith('.json') ? JSON.parse(text) : (loadYaml(text) as Json));
+    const parsed = (abs.endsWith('.json') ? JSON.parse(text) : loadYaml(text)) as Json;
+    const doc = String(parsed.swagger ?? '').startsWith('2.') ? swaggerToOpenApi(parsed) : parsed;
+    patch?.(doc);
+    spec = new OpenApiConformance(doc);
     loaded.set(abs, spec);
   }
   return spec;
+}
+
+/**
+ * Swagger 2.0 -> OpenAPI 3.0, for what conformance checks read: servers from host and basePath,
+ * definitions as component schemas, body and formData parameters as a request body for each type
+ * the operation consumes, typed parameters with their schema, response schemas under each type it
+ * produces, and security definitions as security schemes.
+ */
+export function swaggerToOpenApi(doc: Json): Json {
+  const refs = (node: any): any => {
+    if (Array.isArray(node)) return node.map(refs);
+    if (node === null || typeof node !== 'object') return node;
+    const out: Json = {};
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string') out[k] = v.replace(/^#\/definitions\//, '#/components/schemas/').replace(/^#\/parameters\//, '#/components/parameters/');
+      else if (k === 'x-nullable') out.nullable = v;
+      else out[k] = refs(v);
+    }
+    return out;
+  };
+  const consumes: string[] = doc.consumes ?? ['application/json'];
+  const produces: string[] = doc.produces ?? ['application/json'];
+  const typed = (p: Json): Json => {
+    const { name, in: where, required, description, type, format, items, enum: values, default: dflt, minimum, maximum, pattern } = p;
+    const schema = Object.fromEntries(Object.entries({ type, format, items, enum: values, default: dflt, minimum, maximum, pattern }).filter(([, v]) => v !== undefined));
+    return { name, in: where, required, description, schema };
+  };
+  const paths: Json = {};
+  for (const [template, item] of Object.entries<Json>(doc.paths ?? {})) {
+    paths[template] = {};
+    for (const [method, op] of Object.entries<Json>(item)) {
+      if (method === 'parameters') {
+        paths[template].parameters = op.map((p: Json) => (p.$ref ? p : typed(p)));
+        continue;
+      }
+      const params: Json[] = op.parameters ?? [];
+      const body = params.find((p) => p.in === 'body');
+      const form = params.filter((p) => p.in === 'formData');
+      const types: string[] = op.consumes ?? consumes;
+      const out: Json = { ...op, parameters: params.filter((p) => p.in !== 'body' && p.in !== 'formData').map((p) => (p.$ref ? p : typed(p))) };
+      delete out.consumes;
+      delete out.produces;
+      if (body) out.requestBody = { required: !!body.required, content: Object.fromEntries(types.map((t) => [t, { schema: body.schema }])) };
+      else if (form.length) {
+        const schema = { type: 'object', properties: Object.fromEntries(form.map((p) => [p.name, typed(p).schema])), required: form.filter((p) => p.required).map((p) => p.name) };
+        out.requestBody = { required: form.some((p) => p.required), content: Object.fromEntries(types.map((t) => [t, { schema }])) };
+      }
+      out.responses = Object.fromEntries(Object.entries<Json>(op.responses ?? {}).map(([status, r]) => [status, r.$ref ? r : {
+        description: r.description ?? '',
+        ...(r.schema ? { content: Object.fromEntries((op.produces ?? produces).map((t: string) => [t, { schema: r.schema }])) } : {}),
+      }]));
+      paths[template][method] = out;
+    }
+  }
+  const securitySchemes = Object.fromEntries(Object.entries<Json>(doc.securityDefinitions ?? {}).map(([name, d]) => [name,
+    d.type === 'basic' ? { type: 'http', scheme: 'basic' } : d.type === 'apiKey' ? { type: 'apiKey', in: d.in, name: d.name } : { type: 'oauth2', flows: {} },
+  ]));
+  return refs({
+    openapi: '3.0.0', info: doc.info,
+    servers: [{ url: `${doc.schemes?.[0] ?? 'https'}://${doc.host ?? 'localhost'}${doc.basePath ?? ''}` }],
+    paths,
+    components: {
+      schemas: doc.definitions ?? {},
+      parameters: Object.fromEntries(Object.entries<Json>(doc.parameters ?? {}).map(([k, p]) => [k, typed(p)])),
+      securitySchemes,
+    },
+    ...(doc.security ? { security: doc.security } : {}),
+  });
 }
 
 export class OpenApiConformance {
@@ -155,6 +230,16 @@ export class OpenApiConformance {
   /** Request and response together: what a conformance test asserts is empty. */
   validateExchange(x: HttpExchange): string[] {
     return [...this.validateRequest(x), ...(x.status === undefined ? [] : this.validateResponse(x))];
+  }
+
+  /**
+   * Violations of a value against one component schema, for a payload the document describes
+   * under another route (a media upload's metadata, sent to the upload endpoint).
+   */
+  validateSchema(name: string, value: unknown, where = name): string[] {
+    if (!this.doc.components?.schemas?.[name]) return [`${where}: the spec has no schema ${name}`];
+    const validate = this.compile(`schema ${name}`, this.strict, () => ({ $ref: `${DOC_ID}#/components/schemas/${name}` }));
+    return validate(value) ? [] : describe(validate.errors, where);
   }
 
   private checkRequestBody(found: Operation, contentType: string | undefined, body: unknown): string[] {

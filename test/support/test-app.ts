@@ -1,8 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createServer } from 'node:net';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { createApiApp, loadPlugins } from '../../src/app/bootstrap';
 import { parseConfig, type PlugboardConfig } from '../../src/core/config';
 import type { PluginLoadReport } from '../../src/core/plugin-host';
+import { TenantDirectory, type PlanId } from '../../src/core/tenancy';
 import { createTestDatabase, createTestRedisPrefix, type TestDatabase } from './test-database';
 
 export interface TestApp {
@@ -14,6 +17,8 @@ export interface TestApp {
   http(): ReturnType<typeof request>;
   /** signs up a new tenant and returns its owner's token and ids */
   signup(label?: string): Promise<TenantSession>;
+  /** puts a tenant on a plan as an operator would (without billing), e.g. Starter for a test that needs a second user */
+  setPlan(tenantId: string, plan: PlanId): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,7 +39,13 @@ let counter = 0;
  * random loopback port. `env` overrides any setting; a shared `db`/`redisPrefix` lets two apps act as
  * two processes of one deployment.
  */
-export async function startTestApp(opts: { env?: Record<string, string>; db?: TestDatabase; redisPrefix?: string; label?: string } = {}): Promise<TestApp> {
+export async function startTestApp(opts: {
+  env?: Record<string, string>; db?: TestDatabase; redisPrefix?: string; label?: string;
+  /** consume the queues in the same process (PLUGBOARD_ROLE=all) */
+  withWorker?: boolean;
+  /** listen on this port (to know the URL before boot, for PUBLIC_URL); a random one by default */
+  port?: number;
+} = {}): Promise<TestApp> {
   const label = opts.label ?? 'e2e';
   const db = opts.db ?? (await createTestDatabase(label));
   const redis = opts.redisPrefix ? null : createTestRedisPrefix(label);
@@ -44,8 +55,8 @@ export async function startTestApp(opts: { env?: Record<string, string>; db?: Te
     ...opts.env,
   });
   const plugins = await loadPlugins(config, () => undefined);
-  const app = await createApiApp(config, { withWorker: false, plugins });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  const app = await createApiApp(config, { withWorker: opts.withWorker ?? false, plugins });
+  await app.listen({ port: opts.port ?? 0, host: '127.0.0.1' });
   const url = await app.getUrl();
   const http = () => request(url);
   return {
@@ -61,10 +72,26 @@ export async function startTestApp(opts: { env?: Record<string, string>; db?: Te
         accessToken: b.accessToken, refreshToken: b.refreshToken, auth: { Authorization: `Bearer ${b.accessToken}` },
       };
     },
+    async setPlan(tenantId, plan) {
+      await app.get(DataSource).query('UPDATE tenants SET plan = $2 WHERE id = $1', [tenantId, plan]);
+      app.get(TenantDirectory).invalidate(tenantId);
+    },
     async close() {
       await app.close();
       if (!opts.db) await db.drop();
       await redis?.purge();
     },
   };
+}
+
+/** A loopback port free right now, for an app whose URL must be known before it boots (PUBLIC_URL). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
 }

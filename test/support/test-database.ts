@@ -29,6 +29,17 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
   return { name, url, drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined) };
 }
 
+/** One query on a test database over its own connection (to look at or set up rows as a test needs). */
+export async function sql<T = Record<string, unknown>>(db: TestDatabase, text: string, params: unknown[] = []): Promise<T[]> {
+  const c = new Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    return (await c.query(text, params)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
 /** A Redis key prefix unique to one test file, and a way to delete everything under it. */
 export function createTestRedisPrefix(label = 'test'): { prefix: string; purge(): Promise<void> } {
   const prefix = `pbtest:${label}:${randomBytes(4).toString('hex')}`;

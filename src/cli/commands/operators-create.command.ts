@@ -1,6 +1,7 @@
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { DataSource } from 'typeorm';
 import { Operator, PasswordHasher } from '../../core/tenancy';
+import { checkPassword } from '../account-options';
 
 @SubCommand({ name: 'create', description: 'Create a platform operator, or reset the password of an existing one' })
 export class OperatorsCreateCommand extends CommandRunner {
@@ -19,10 +20,7 @@ export class OperatorsCreateCommand extends CommandRunner {
   parseEmail(v: string): string { return v; }
 
   @Option({ flags: '--password <password>', description: '10+ characters', required: true })
-  parsePassword(v: string): string {
-    if (v.length < 10) throw new Error('--password must be at least 10 characters');
-    return v;
-  }
+  parsePassword(v: string): string { return checkPassword(v); }
 
   @Option({ flags: '--name <name>', description: 'display name' })
   parseName(v: string): string { return v; }

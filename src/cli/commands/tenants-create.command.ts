@@ -2,6 +2,7 @@ import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import { DataSource } from 'typeorm';
 import { AuthService } from '../../core/auth';
 import { PLAN_IDS, Tenant, type PlanId } from '../../core/tenancy';
+import { checkPassword } from '../account-options';
 
 interface Opts { name: string; email: string; password: string; plan?: PlanId }
 
@@ -25,10 +26,7 @@ export class TenantsCreateCommand extends CommandRunner {
   parseEmail(v: string): string { return v; }
 
   @Option({ flags: '--password <password>', description: "the owner's password (10+ characters)", required: true })
-  parsePassword(v: string): string {
-    if (v.length < 10) throw new Error('--password must be at least 10 characters');
-    return v;
-  }
+  parsePassword(v: string): string { return checkPassword(v); }
 
   @Option({ flags: '--plan <plan>', description: `one of ${PLAN_IDS.join(', ')}` })
   parsePlan(v: string): PlanId {

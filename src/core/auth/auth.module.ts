@@ -7,19 +7,20 @@ import { ExternalJwtStrategy } from './external-jwt.strategy';
 import { JwtStrategy } from './jwt.strategy';
 import { PrincipalResolver } from './principal-resolver.service';
 import { TokenService } from './token.service';
+import { UsersService } from './users.service';
 
 /** Authentication services, shared by the API (guards, controllers) and the CLI (users, API keys). */
 @Global()
 @Module({
   imports: [PassportModule],
   providers: [
-    TokenService, PrincipalResolver, JwtStrategy, AuthService, ApiKeysService,
+    TokenService, PrincipalResolver, JwtStrategy, AuthService, ApiKeysService, UsersService,
     {
       provide: ExternalJwtStrategy,
       inject: [PLUGBOARD_CONFIG, PrincipalResolver],
       useFactory: (c: PlugboardConfig, r: PrincipalResolver) => (c.AUTH_JWKS_URL ? new ExternalJwtStrategy(c, r) : null),
     },
   ],
-  exports: [TokenService, PrincipalResolver, AuthService, ApiKeysService, JwtStrategy, ExternalJwtStrategy],
+  exports: [TokenService, PrincipalResolver, AuthService, ApiKeysService, UsersService, JwtStrategy, ExternalJwtStrategy],
 })
 export class AuthModule {}

@@ -7,5 +7,6 @@ export * from './users.controller';
 export * from './api-key.entity';
 export * from './token.service';
 export * from './api-keys.service';
+export * from './users.service';
 export * from './auth.service';
 export * from './auth.dto';

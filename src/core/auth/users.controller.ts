@@ -1,11 +1,9 @@
-import { Body, ConflictException, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, NotFoundException, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { PasswordHasher, RequestContext, TenantDb, TenantDirectory, User } from '../tenancy';
+import { RequestContext, TenantDb, TenantDirectory, User } from '../tenancy';
 import { Roles } from './auth.decorators';
 import { CreateUserDto } from './auth.dto';
-
-type UserView = Pick<User, 'id' | 'email' | 'name' | 'role' | 'createdAt' | 'lastLoginAt'>;
-const view = (u: User): UserView => ({ id: u.id, email: u.email, name: u.name, role: u.role, createdAt: u.createdAt, lastLoginAt: u.lastLoginAt });
+import { userView as view, UsersService, type UserView } from './users.service';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -14,8 +12,8 @@ export class UsersController {
   constructor(
     private readonly db: TenantDb,
     private readonly context: RequestContext,
-    private readonly hasher: PasswordHasher,
     private readonly tenants: TenantDirectory,
+    private readonly users: UsersService,
   ) {}
 
   @Get('me')
@@ -43,14 +41,7 @@ export class UsersController {
   @Post('users')
   @Roles('owner', 'admin')
   @ApiOperation({ summary: 'Add a user to the tenant (admin or member)' })
-  async create(@Body() dto: CreateUserDto): Promise<UserView> {
-    const email = dto.email.toLowerCase();
-    const passwordHash = await this.hasher.hash(dto.password);
-    try {
-      return view(await this.db.repo(User).insert({ email, name: dto.name ?? '', role: dto.role, passwordHash }));
-    } catch (e) {
-      if ((e as { code?: string }).code === '23505') throw new ConflictException({ message: 'a user with this email exists', errors: [{ field: 'email', message: 'is already registered' }] });
-      throw e;
-    }
+  create(@Body() dto: CreateUserDto): Promise<UserView> {
+    return this.users.create(dto);
   }
 }

@@ -29,6 +29,7 @@ export class HealthController {
       () => this.db.pingCheck('database').withTimeout(1500),
       () => this.core.redisPing(),
       () => this.core.migrations(),
+      () => this.core.queueBacklog(),
     ]);
   }
 }

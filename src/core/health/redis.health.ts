@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../config';
+import { QueueInspector } from '../queue';
 import { REDIS } from '../redis';
 
 @Injectable()
@@ -10,6 +12,8 @@ export class CoreHealthIndicators {
     private readonly health: HealthIndicatorService,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly dataSource: DataSource,
+    private readonly queues: QueueInspector,
+    @Inject(PLUGBOARD_CONFIG) private readonly config: PlugboardConfig,
   ) {}
 
   async redisPing(key = 'redis') {
@@ -27,6 +31,20 @@ export class CoreHealthIndicators {
     try {
       const pending = await withTimeout(this.dataSource.showMigrations(), 2000);
       return pending ? check.down({ message: 'migrations are pending: run npm run migrate' }) : check.up();
+    } catch (e) {
+      return check.down({ message: (e as Error).message });
+    }
+  }
+
+  /** Every queue's waiting jobs under HEALTH_QUEUE_BACKLOG_MAX: a process whose workers cannot keep up is not ready. */
+  async queueBacklog(key = 'queues') {
+    const check = this.health.check(key);
+    const max = this.config.HEALTH_QUEUE_BACKLOG_MAX;
+    try {
+      const stats = await withTimeout(this.queues.stats(), 2000);
+      const waiting = Object.fromEntries(stats.map((q) => [q.name, q.waiting]));
+      const over = stats.filter((q) => q.waiting > max).map((q) => `${q.name} has ${q.waiting} waiting jobs (more than ${max})`);
+      return over.length ? check.down({ message: over.join('; '), waiting }) : check.up({ waiting });
     } catch (e) {
       return check.down({ message: (e as Error).message });
     }

@@ -23,7 +23,7 @@ export interface CatalogEntry {
   auth: { kind: AuthKind; fields: { name: string; label: string; secret: boolean; required: boolean }[]; scopes?: readonly string[] }[];
   entities: { name: string; model: string; incremental: boolean; description: string | null }[];
   actions: { name: string; description: string; kind: string; input: unknown; output: unknown }[];
-  webhooks: { supported: boolean; scheme: string | null };
+  webhooks: { supported: boolean; scheme: string | null; appLevel: boolean; subscribes: boolean };
   rateLimit: PluginDefinition['rateLimit'];
 }
 
@@ -95,7 +95,7 @@ export class PluginRegistry implements OnModuleInit {
       })),
       entities: Object.entries(p.entities).map(([n, e]) => ({ name: n, model: e.model, incremental: e.incremental, description: e.description ?? null })),
       actions: Object.entries(p.actions).map(([n, a]) => ({ name: n, description: a.description, kind: a.kind, input: toJsonSchema(a.input), output: toJsonSchema(a.output) })),
-      webhooks: { supported: !!p.webhooks, scheme: p.webhooks?.scheme ?? null },
+      webhooks: { supported: !!p.webhooks, scheme: p.webhooks?.scheme.name ?? null, appLevel: !!p.webhooks?.routingKey, subscribes: !!p.webhooks?.subscribe },
       rateLimit: p.rateLimit,
     };
     this.catalogCache.set(name, entry);

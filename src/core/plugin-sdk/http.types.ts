@@ -7,6 +7,8 @@ export interface UpstreamRequest {
   json?: unknown;
   /** sent as application/x-www-form-urlencoded, nested objects in bracket notation (`a[b]=c`) */
   form?: Record<string, unknown>;
+  /** sent as it is (an upload), with the content-type named in headers */
+  body?: Uint8Array;
   headers?: Record<string, string>;
   /** an idempotency key the platform understands, passed in the header the plugin names */
   idempotencyKey?: string;

@@ -8,3 +8,8 @@ export * from './define';
 export * from './plugin.types';
 export * from './http.types';
 export * from './unified-models';
+export * from './webhook-scheme';
+export * from './webhook-presets';
+export * from './webhook-signature';
+export * from './publishing';
+export * from './connection-check';

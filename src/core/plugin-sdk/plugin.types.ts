@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { UpstreamHttp } from './http.types';
+import type { PublisherDefinition } from './publishing';
 import type { UnifiedModel, UnifiedModels } from './unified-models';
+import type { WebhookScheme } from './webhook-scheme';
 
 export const PLUGIN_CATEGORIES = [
   'payments', 'crm', 'marketing', 'ecommerce', 'accounting', 'communication', 'social',
@@ -54,6 +56,8 @@ export interface OAuth2Auth {
   fields?: Record<string, CredentialField>;
   /** defaults to `Authorization: Bearer {accessToken}` */
   inject?: readonly AuthInjection[];
+  /** extra parameters of the authorize URL the platform needs (to be given a refresh token, say) */
+  authorizeParams?: Readonly<Record<string, string>>;
 }
 
 export interface NoAuth {
@@ -117,10 +121,6 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
   run(ctx: PluginContext, input: z.infer<I>): Promise<z.infer<O>>;
 }
 
-/** The platform's signature schemes the core verifies (over the raw body, constant-time, with a replay window). */
-export type WebhookScheme =
-  | 'stripe' | 'hubspot_v3' | 'slack' | 'twilio' | 'shopify' | 'intercom' | 'xero' | 'standard_webhooks' | 'hmac_sha256';
-
 export interface ParsedWebhookEvent {
   /** the platform's event id; the core falls back to a body hash where there is none */
   id: string | null;
@@ -133,13 +133,28 @@ export interface ParsedWebhookEvent {
   data: unknown;
 }
 
+/** A subscription made at the platform for one connection. */
+export interface WebhookSubscription {
+  /** the platform's id for it, to remove it later */
+  id: string;
+  /** the signing secret, where the platform issues one per subscription */
+  secret?: string;
+}
+
 export interface WebhookDefinition {
+  /** how the platform signs deliveries, as data; see webhookSchemes for published ones */
   scheme: WebhookScheme;
   /** the credential field holding the signing secret */
   secretField: string;
-  /** for app-level webhooks: which connection setting value the payload names (a portal or account id) */
+  /** for app-level webhooks: the connection setting whose value routingKey finds in a payload */
+  routingSetting?: string;
+  /** for app-level webhooks: the value of routingSetting the payload names (a portal or account id) */
   routingKey?(payload: unknown, headers: Record<string, string>): string | null;
   parse(payload: unknown, headers: Record<string, string>): ParsedWebhookEvent[];
+  /** registers `url` at the platform when a connection is made (where the platform has an API for it) */
+  subscribe?(ctx: PluginContext, target: { url: string }): Promise<WebhookSubscription>;
+  /** removes that registration when the connection is removed */
+  unsubscribe?(ctx: PluginContext, subscription: { id: string }): Promise<void>;
 }
 
 export interface RateLimitSpec {
@@ -147,6 +162,12 @@ export interface RateLimitSpec {
   perSeconds: number;
   /** a platform's daily quota; exhausting it pauses work until the next day instead of failing it */
   dailyQuota?: number;
+}
+
+/** A platform's price per API call, as an estimate (ISO 4217 currency). */
+export interface CallPricing {
+  perCall: number;
+  currency: string;
 }
 
 /** Names of the platform's rate-limit headers, so the client can slow down before a 429. */
@@ -167,6 +188,8 @@ export interface RunningSimulator {
   url: string;
   /** credentials the simulator accepts, so the demo can connect to it */
   credentials: Record<string, string>;
+  /** the OAuth app its authorization server knows, so the demo can connect through the OAuth flow */
+  oauthClient?: { clientId: string; clientSecret: string };
   close(): Promise<void>;
 }
 
@@ -190,9 +213,13 @@ export interface PluginDefinition {
   auth: readonly AuthMethod[];
   rateLimit: RateLimitSpec;
   rateLimitHeaders?: RateLimitHeaders;
+  /** what one call to the platform costs, where it charges per call: the analytics estimate a cost from it */
+  pricing?: CallPricing;
   entities: Record<string, SyncDefinition<any, any>>;
   actions: Record<string, ActionDefinition<any, any>>;
   webhooks?: WebhookDefinition;
+  /** how the platform takes content for cross-platform publishing, where it does */
+  publisher?: PublisherDefinition<any>;
   /** headers every request carries (an API version pin) */
   defaultHeaders?: Record<string, string>;
   /** the header that carries idempotency keys on writes, where the platform has one */

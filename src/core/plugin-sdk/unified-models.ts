@@ -1,7 +1,7 @@
 /** The unified models every plugin maps its entities to. Fields are optional: platforms differ. */
 export const UNIFIED_MODELS = [
   'contact', 'company', 'deal', 'customer', 'product', 'order', 'invoice',
-  'subscription', 'ticket', 'campaign', 'post', 'payment', 'event',
+  'subscription', 'ticket', 'campaign', 'post', 'payment', 'event', 'channel',
 ] as const;
 export type UnifiedModel = (typeof UNIFIED_MODELS)[number];
 
@@ -18,9 +18,12 @@ export interface UnifiedCampaign { name?: string | null; status?: string | null 
 export interface UnifiedPost { text?: string | null; url?: string | null; publishedAt?: string | null }
 export interface UnifiedPayment { amount?: number | null; currency?: string | null; status?: string | null }
 export interface UnifiedEvent { type?: string | null; occurredAt?: string | null }
+/** a place messages are posted to: a chat channel, a group */
+export interface UnifiedChannel { name?: string | null; topic?: string | null; isPrivate?: boolean | null; memberCount?: number | null }
 
 export interface UnifiedModels {
   contact: UnifiedContact; company: UnifiedCompany; deal: UnifiedDeal; customer: UnifiedCustomer;
   product: UnifiedProduct; order: UnifiedOrder; invoice: UnifiedInvoice; subscription: UnifiedSubscription;
   ticket: UnifiedTicket; campaign: UnifiedCampaign; post: UnifiedPost; payment: UnifiedPayment; event: UnifiedEvent;
+  channel: UnifiedChannel;
 }

@@ -2,10 +2,18 @@ export type PlanId = 'free' | 'starter' | 'professional' | 'enterprise';
 
 export const PLAN_IDS: readonly PlanId[] = ['free', 'starter', 'professional', 'enterprise'];
 
-/** API requests per minute per tenant, by plan. Billing owns the full plan table; the gateway needs only this. */
-export const PLAN_RATE_LIMITS: Readonly<Record<PlanId, number>> = {
-  free: 60,
-  starter: 300,
-  professional: 1000,
-  enterprise: 5000,
-};
+/** What core code limits by plan, of the things it owns. */
+export type CoreLimitedResource = 'users';
+
+/**
+ * The plan questions core code asks without knowing where plans live: billing's plan table answers
+ * (src/billing provides this in every process root). Injected @Optional(): a bare core, as in the
+ * core's own tests, has no plans.
+ */
+export abstract class PlanLimits {
+  /** API requests per minute the plan allows */
+  abstract apiRateLimit(plan: PlanId): Promise<number>;
+
+  /** Runs `add` when the current tenant's plan has room for one more; otherwise refuses (402, naming the limit) and runs nothing. */
+  abstract withinLimit<T>(resource: CoreLimitedResource, add: () => Promise<T>): Promise<T>;
+}

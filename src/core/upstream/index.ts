@@ -4,4 +4,5 @@ export * from './rate-budget';
 export * from './rate-limit-headers';
 export * from './base-url';
 export * from './upstream-events.observer';
+export * from './upstream-observers';
 export * from './upstream.module';

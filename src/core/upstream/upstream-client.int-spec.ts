@@ -236,6 +236,10 @@ describe('upstream client against a shared Redis', () => {
       for (let i = 0; i < 10 && !(first instanceof CircuitOpenError); i++) first = await call(http, 'A').catch((e: unknown) => e);
       expect(first).toBeInstanceOf(CircuitOpenError);
       expect(first).toMatchObject({ status: 503, plugin: 'acme', connectionId: conn });
+      // it says when the half-open probe goes through, so work can pause until then
+      const retryIn = (first as CircuitOpenError).retryAt.getTime() - Date.now();
+      expect(retryIn).toBeGreaterThan(0);
+      expect(retryIn).toBeLessThanOrEqual(300);
       expect(factory.circuitState(conn)).toBe('open');
       const reached = platform.calls.length;
       expect(reached).toBeGreaterThanOrEqual(2);

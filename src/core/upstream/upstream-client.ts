@@ -19,7 +19,28 @@ export interface UpstreamTarget {
   baseUrl: string;
   auth?: AuthMethod;
   credentials: Readonly<Record<string, string>>;
+  /** recording mode (a workflow's test run): writes are handed to it instead of being sent */
+  recorder?: UpstreamRecorder;
 }
+
+/** A request exactly as the client would have sent it, credentials masked. */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+/**
+ * Receives every request but GET of a client in recording mode, instead of the platform; what it
+ * answers is what the caller gets. Reads still go out, so an action that looks something up first works.
+ */
+export interface UpstreamRecorder {
+  record(request: RecordedRequest): UpstreamResponse;
+}
+
+/** What recorded credentials show instead of their value. */
+export const RECORDED_SECRET = '[secret]';
 
 export interface UpstreamPolicy {
   /** undici's headersTimeout and bodyTimeout (checked on a ~0.5 s clock) and, up to 10 s, the connect timeout */
@@ -63,9 +84,21 @@ export interface UpstreamEventBase {
 
 export type CircuitStateName = 'open' | 'half_open' | 'closed';
 
-/** What the client reports; monitoring and the connection state machine subscribe. */
+/** One attempt that reached (or tried to reach) the platform. */
+export interface UpstreamCallEvent extends UpstreamEventBase {
+  method: string;
+  /** the HTTP status, or 'error' when no answer came (then `error` says why) */
+  status: number | 'error';
+  durationMs: number;
+  attempt: number;
+  error?: 'timeout' | 'network';
+}
+
+/** What the client reports; monitoring and the connection state machine subscribe. Called on the hot path: keep handlers cheap. */
 export interface UpstreamObserver {
-  onCall?(e: UpstreamEventBase & { method: string; status: number | 'error'; durationMs: number; attempt: number }): void;
+  onCall?(e: UpstreamCallEvent): void;
+  /** the work must pause: the circuit is open (the call failed fast), or the quota is used up (before the call, or the platform asked for a long pause) */
+  onRejected?(e: UpstreamEventBase & { reason: 'circuit_open' | 'quota_exhausted' }): void;
   /** a failed attempt is retried after waitMs (Retry-After on a 429, backoff otherwise) */
   onRetryWait?(e: UpstreamEventBase & { waitMs: number; reason: '429' | '5xx' | 'network' }): void;
   /** an attempt waits before it may call: the budget is spent ('budget') or the connection is held ('hold') */
@@ -107,6 +140,8 @@ class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>
 export class UpstreamClientFactory {
   private readonly dispatcher: Dispatcher;
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+  /** when each connection's circuit last opened, so an open-circuit error can say when the probe goes through */
+  private readonly openedAt = new Map<string, number>();
 
   constructor(
     private readonly policy: UpstreamPolicy = DEFAULT_UPSTREAM_POLICY,
@@ -145,12 +180,16 @@ export class UpstreamClientFactory {
     const policy = wrap(retryPolicy, this.breaker(target));
     const http: UpstreamHttp = {
       request: <T>(req: UpstreamRequest) => {
+        if (target.recorder && (req.method ?? 'GET') !== 'GET') return Promise.resolve(this.record(target, target.recorder, req) as UpstreamResponse<T>);
         let attempt = 0;
         return policy.execute(async () => {
           await this.acquire(target);
           return this.once<T>(target, req, ++attempt);
         }).catch((e: unknown) => {
-          if (e instanceof BrokenCircuitError) throw new CircuitOpenError(name, target.connectionId);
+          if (e instanceof BrokenCircuitError) {
+            this.observer.onRejected?.({ ...base, reason: 'circuit_open' });
+            throw new CircuitOpenError(name, target.connectionId, this.probeAt(target.connectionId));
+          }
           if (e instanceof NetworkError) throw new UpstreamError(0, null, name, e.message);
           throw e;
         });
@@ -174,9 +213,18 @@ export class UpstreamClientFactory {
           : new ConsecutiveBreaker(5),
       },
     );
-    b.onStateChange((s) => this.observer.onCircuitChange?.({ ...eventBase(target), state: stateName(s) }));
+    b.onStateChange((s) => {
+      const state = stateName(s);
+      if (state === 'open') this.openedAt.set(target.connectionId, Date.now());
+      this.observer.onCircuitChange?.({ ...eventBase(target), state });
+    });
     this.breakers.set(target.connectionId, b);
     return b;
+  }
+
+  /** When the open circuit of a connection lets its next (half-open) call through. */
+  private probeAt(connectionId: string): Date {
+    return new Date((this.openedAt.get(connectionId) ?? Date.now()) + this.policy.halfOpenAfterMs);
   }
 
   /** Takes one call from the connection's budget, sleeping while the window is full or the connection is held. */
@@ -186,6 +234,7 @@ export class UpstreamClientFactory {
     for (;;) {
       const d = await this.budget.take(key, limits);
       if (d.kind === 'granted') return;
+      if (d.kind === 'exhausted' || d.waitMs > this.policy.maxThrottleWaitMs) this.observer.onRejected?.({ ...eventBase(target), reason: 'quota_exhausted' });
       if (d.kind === 'exhausted') throw new QuotaExhaustedError(target.plugin.name, target.connectionId, new Date(d.resumeAt), 'daily_quota');
       if (d.waitMs > this.policy.maxThrottleWaitMs) {
         throw new QuotaExhaustedError(target.plugin.name, target.connectionId, new Date(Date.now() + d.waitMs), 'platform_pause');
@@ -215,8 +264,8 @@ export class UpstreamClientFactory {
     try {
       res = await this.dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method, headers, body });
     } catch (e) {
-      this.observer.onCall?.({ ...eventBase(target), method, status: 'error', durationMs: performance.now() - started, attempt });
       const timeout = e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError;
+      this.observer.onCall?.({ ...eventBase(target), method, status: 'error', durationMs: performance.now() - started, attempt, error: timeout ? 'timeout' : 'network' });
       throw new NetworkError(`${target.plugin.name} ${timeout ? 'timed out' : 'unreachable'}: ${(e as Error).message}`);
     }
     const text = await res.body.text();
@@ -226,6 +275,7 @@ export class UpstreamClientFactory {
     const asked = await this.holdFor(target, res.statusCode, resHeaders);
     if (res.statusCode === 429 && asked !== null && asked > this.policy.maxThrottleWaitMs) {
       // a pause this long is a quota, not a blip: the work resumes later instead of a call sleeping for it
+      this.observer.onRejected?.({ ...eventBase(target), reason: 'quota_exhausted' });
       throw new QuotaExhaustedError(target.plugin.name, target.connectionId, new Date(Date.now() + asked), 'platform_pause');
     }
     if (res.statusCode === 429 || res.statusCode >= 500) {
@@ -235,7 +285,15 @@ export class UpstreamClientFactory {
     return { status: res.statusCode, headers: resHeaders, body: parsed as T };
   }
 
-  private build(target: UpstreamTarget, req: UpstreamRequest): { url: URL; headers: Record<string, string>; body?: string } {
+  /** Builds the request as it would go out, with every credential masked, and hands it to the recorder. */
+  private record(target: UpstreamTarget, recorder: UpstreamRecorder, req: UpstreamRequest): UpstreamResponse {
+    const masked = Object.fromEntries(Object.keys(target.credentials).map((k) => [k, RECORDED_SECRET]));
+    const { url, headers, body } = this.build({ ...target, credentials: masked }, req);
+    const text = body === undefined ? null : typeof body === 'string' ? body : `<${body.byteLength} bytes>`;
+    return recorder.record({ method: req.method ?? 'GET', url: url.toString(), headers, body: text });
+  }
+
+  private build(target: UpstreamTarget, req: UpstreamRequest): { url: URL; headers: Record<string, string>; body?: string | Uint8Array } {
     const url = new URL(target.baseUrl + (req.path.startsWith('/') ? req.path : `/${req.path}`));
     for (const [k, v] of Object.entries(req.query ?? {})) {
       if (v === undefined || v === null) continue;
@@ -245,8 +303,10 @@ export class UpstreamClientFactory {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'Plugboard/0.1', ...target.plugin.defaultHeaders, ...req.headers };
     applyAuth(target.auth, target.credentials, headers, url);
     if (req.idempotencyKey && target.plugin.idempotencyHeader) headers[target.plugin.idempotencyHeader] = req.idempotencyKey;
-    let body: string | undefined;
-    if (req.json !== undefined) {
+    let body: string | Uint8Array | undefined;
+    if (req.body !== undefined) {
+      body = req.body;
+    } else if (req.json !== undefined) {
       body = JSON.stringify(req.json);
       headers['content-type'] = 'application/json';
     } else if (req.form !== undefined) {

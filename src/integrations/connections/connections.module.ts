@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConnectionAccess } from './connection-access';
+import { ConnectionLifecycle } from './connection-lifecycle';
+import { ConnectionPlanLimit } from './connection-plan-limit';
 import { ConnectionStatusService } from './connection-status.service';
 import { ConnectionsService } from './connections.service';
 import { OAuthAppsService } from './oauth-apps.service';
@@ -13,9 +15,9 @@ import { TokenRefresher } from './token-refresher.service';
  */
 @Module({
   providers: [
-    ConnectionsService, ConnectionStatusService, TokenRefresher, OAuthAppsService, OAuthStateStore, OAuthFlowService,
+    ConnectionsService, ConnectionStatusService, TokenRefresher, OAuthAppsService, OAuthStateStore, OAuthFlowService, ConnectionLifecycle, ConnectionPlanLimit,
     { provide: ConnectionAccess, useExisting: ConnectionsService },
   ],
-  exports: [ConnectionAccess, ConnectionsService, OAuthFlowService, OAuthAppsService],
+  exports: [ConnectionAccess, ConnectionsService, OAuthFlowService, OAuthAppsService, ConnectionLifecycle],
 })
 export class ConnectionsModule {}

@@ -7,15 +7,18 @@ import { UpstreamError, type AuthMethod, type ConnectionCheckResult, type OAuth2
 import { RequestContext, TenantDb } from '../../core/tenancy';
 import { resolveBaseUrl, UpstreamClientFactory } from '../../core/upstream';
 import { VaultService, type Secret } from '../../core/vault';
-import { ConnectionAccess, type OpenedConnection } from './connection-access';
+import { Entitlements } from '../../billing';
+import { ConnectionAccess, type OpenedConnection, type OpenOptions } from './connection-access';
+import { ConnectionLifecycle, type LifecycleConnection } from './connection-lifecycle';
 import { Connection, type ConnectionStatus, type ConnectionTransition } from './connection.entity';
+import { isPausedByPlan } from './connection-plan-limit';
 import { ConnectionStatusService } from './connection-status.service';
 import { maskedCredentials, pickAuthMethod, validateCredentials } from './credentials';
 import type { CreateConnectionDto, UpdateConnectionDto } from './connections.dto';
 import { OAuthAppsService } from './oauth-apps.service';
 import { requestToken, revokeToken, type TokenSet } from './oauth-token.client';
 import { rebaseOAuthUrl } from './oauth-urls';
-import { clientCredentialsParams, ConnectionNeedsReauthError, TokenRefresher } from './token-refresher.service';
+import { clientCredentialsParams, ConnectionNeedsReauthError, TokenRefresher, type FreshToken, type RefreshOptions } from './token-refresher.service';
 
 export interface ConnectionView {
   id: string;
@@ -82,6 +85,8 @@ export class ConnectionsService extends ConnectionAccess {
     private readonly refresher: TokenRefresher,
     private readonly apps: OAuthAppsService,
     private readonly events: EventBus,
+    private readonly lifecycle: ConnectionLifecycle,
+    private readonly entitlements: Entitlements,
   ) {
     super();
   }
@@ -94,6 +99,8 @@ export class ConnectionsService extends ConnectionAccess {
     const method = pickAuthMethod(plugin, dto.auth);
     const credentials = validateCredentials(method, dto.credentials);
     await this.assertNameFree(dto.name);
+    // refused before any call to the platform; checked again under a lock when the row is written
+    await this.assertPlanAllows(plugin.name);
     let tokenExpiresAt: Date | null = null;
     const secret: Secret = { ...credentials };
     if (method.kind === 'oauth2') {
@@ -105,14 +112,15 @@ export class ConnectionsService extends ConnectionAccess {
       secret.accessToken = tokens.accessToken;
       tokenExpiresAt = tokens.expiresAt;
     }
-    return this.insert(plugin, method, dto.name, secret, dto.settings ?? {}, tokenExpiresAt);
+    return this.entitlements.withinLimit('connections', () => this.insert(plugin, method, dto.name, secret, dto.settings ?? {}, tokenExpiresAt));
   }
 
   /** Creates the connection an OAuth authorization produced (called in the tenant's context by the callback). */
   async createFromOAuth(input: OAuthConnectionInput): Promise<ConnectionView & { check: CheckOutcome }> {
     await this.assertNameFree(input.name);
+    await this.entitlements.assertPluginAllowed(input.plugin.name);
     const secret: Secret = { accessToken: input.tokens.accessToken, ...(input.tokens.refreshToken ? { refreshToken: input.tokens.refreshToken } : {}) };
-    return this.insert(input.plugin, input.method, input.name, secret, {}, input.tokens.expiresAt);
+    return this.entitlements.withinLimit('connections', () => this.insert(input.plugin, input.method, input.name, secret, {}, input.tokens.expiresAt));
   }
 
   async list(): Promise<ConnectionView[]> {
@@ -148,6 +156,7 @@ export class ConnectionsService extends ConnectionAccess {
    */
   async remove(id: string, purge: boolean): Promise<DeletedConnection> {
     const connection = await this.find(id);
+    await this.runHooks(connection, 'removing');
     const revocation = await this.revoke(connection);
     await this.db.repo(Connection).delete({ id });
     await this.vault.delete(connection.vaultEntryId);
@@ -166,7 +175,8 @@ export class ConnectionsService extends ConnectionAccess {
       outcome = { ok: false, account: null, detail: (e as Error).message, latencyMs: 0, status: e instanceof ConnectionNeedsReauthError ? 'needs_reauth' : 'degraded' };
     }
     const { status, ...result } = outcome;
-    await this.status.transition(connection, status, `${why}: ${result.ok ? `ok${result.account ? ` (${result.account})` : ''}` : result.detail}`);
+    // a connection the plan paused stays paused: a passing check does not bring it back
+    if (!isPausedByPlan(connection)) await this.status.transition(connection, status, `${why}: ${result.ok ? `ok${result.account ? ` (${result.account})` : ''}` : result.detail}`);
     return result;
   }
 
@@ -188,35 +198,54 @@ export class ConnectionsService extends ConnectionAccess {
 
   // --- ConnectionAccess
 
-  async open(connectionId: string): Promise<OpenedConnection> {
+  async open(connectionId: string, opts: OpenOptions = {}): Promise<OpenedConnection> {
     const connection = await this.find(connectionId);
-    if (connection.status === 'disabled') throw new ConflictException(`connection ${connectionId} is disabled`);
+    if (connection.status === 'disabled') throw new ConflictException(`connection ${connectionId} is disabled${connection.statusReason ? `: ${connection.statusReason}` : ''}`);
     if (connection.status === 'needs_reauth') throw new ConnectionNeedsReauthError(connectionId, connection.statusReason ?? 'refused earlier');
-    return this.build(connection);
+    return this.build(connection, opts);
   }
 
-  private async build(connection: Connection): Promise<OpenedConnection> {
+  private async build(connection: Connection, opts: OpenOptions = {}): Promise<OpenedConnection> {
     const { plugin, method } = this.methodOf(connection);
-    const target = { plugin, connectionId: connection.id, baseUrl: resolveBaseUrl(plugin, connection.baseUrl), auth: method };
+    // the tenant rides on the target, so the client's events (circuit changes) name it wherever the call is made
+    const target = { plugin, connectionId: connection.id, tenantId: connection.tenantId, baseUrl: resolveBaseUrl(plugin, connection.baseUrl), auth: method, recorder: opts.recorder };
     const http: UpstreamHttp = method.kind === 'oauth2'
       ? this.refreshingHttp(connection.id, plugin, method, await this.refresher.fresh(connection.id, plugin, method), (credentials) => this.upstream.create({ ...target, credentials }))
       : this.upstream.create({ ...target, credentials: await this.vault.get(connection.vaultEntryId) });
     return { connectionId: connection.id, plugin, context: this.contextFor(connection.id, plugin, http, connection.settings) };
   }
 
-  /** An OAuth connection's client: on a 401 the token is refreshed (unless another caller already did) and the call tried once more. */
-  private refreshingHttp(connectionId: string, plugin: PluginDefinition, method: OAuth2Auth, initial: Secret, make: (c: Secret) => UpstreamHttp): UpstreamHttp {
-    let secret = initial;
-    let inner = make(secret);
+  /**
+   * An OAuth connection's client, which may live longer than its token (a long sync): a token
+   * within the refresh margin is refreshed before the call that would use it (one refresh for all of
+   * the client's concurrent callers, and one across processes through the refresher's lock). On a
+   * 401 the token is refreshed (unless another caller already did) and the call tried once more.
+   */
+  private refreshingHttp(connectionId: string, plugin: PluginDefinition, method: OAuth2Auth, initial: FreshToken, make: (c: Secret) => UpstreamHttp): UpstreamHttp {
+    let token = initial;
+    let inner = make(token.secret);
+    let renewing: Promise<void> | null = null;
+    // the client belongs to the tenant that opened it, whichever context later calls through it
+    const opener = this.context.store!;
+    const renew = (opts: RefreshOptions = {}): Promise<void> => (renewing ??= this.context.run(opener, () => this.refresher.fresh(connectionId, plugin, method, opts))
+      .then((t) => {
+        token = t;
+        inner = make(t.secret);
+      })
+      .finally(() => {
+        renewing = null;
+      }));
     const http: UpstreamHttp = {
       request: async (req) => {
-        const used = secret.accessToken;
+        if (renewing || this.refresher.expiring(token.expiresAt)) await renew();
+        const used = token.secret.accessToken;
         try {
           return await inner.request(req);
         } catch (e) {
           if (!(e instanceof UpstreamError) || e.status !== 401) throw e;
-          secret = await this.refresher.fresh(connectionId, plugin, method, { rejectedToken: used });
-          inner = make(secret);
+          await renew({ rejectedToken: used });
+          // joined a renewal that found the token still good: ask again, naming the refused token
+          if (token.secret.accessToken === used) await renew({ rejectedToken: used });
           return inner.request(req);
         }
       },
@@ -238,7 +267,7 @@ export class ConnectionsService extends ConnectionAccess {
 
   private async insert(plugin: PluginDefinition, method: AuthMethod, name: string, secret: Secret, settings: Record<string, string>, tokenExpiresAt: Date | null): Promise<ConnectionView & { check: CheckOutcome }> {
     const id = randomUUID();
-    const target = { plugin, connectionId: id, baseUrl: resolveBaseUrl(plugin), auth: method, credentials: secret };
+    const target = { plugin, connectionId: id, tenantId: this.context.tenantId, baseUrl: resolveBaseUrl(plugin), auth: method, credentials: secret };
     const { status, ...check } = await runCheck(plugin, this.contextFor(id, plugin, this.upstream.create(target), settings));
     const vaultEntryId = await this.vault.put(secret);
     try {
@@ -252,7 +281,24 @@ export class ConnectionsService extends ConnectionAccess {
       throw e;
     }
     await this.status.initial(id, status, `created: ${check.ok ? 'check passed' : check.detail}`);
+    if (status === 'healthy') await this.runHooks(await this.find(id), 'created');
     return { ...(await this.get(id)), check };
+  }
+
+  /** Other areas' lifecycle hooks, each best effort: a platform refusing a subscription never fails the connection. */
+  private async runHooks(connection: Connection, phase: 'created' | 'removing'): Promise<void> {
+    const hooks = this.lifecycle.hooks.filter((h) => h[phase]);
+    if (hooks.length === 0) return;
+    try {
+      const stored = await this.vault.get(connection.vaultEntryId);
+      const opened: LifecycleConnection = { ...(await this.build(connection)), credentialFields: Object.keys(stored) };
+      for (const hook of hooks) {
+        const added = await hook[phase]!(opened);
+        if (added && Object.keys(added).length) await this.vault.replace(connection.vaultEntryId, { ...(await this.vault.get(connection.vaultEntryId)), ...added });
+      }
+    } catch (e) {
+      this.log.warn(`connection ${connection.id}: ${phase} hook failed: ${(e as Error).message}`);
+    }
   }
 
   private async revoke(connection: Connection): Promise<DeletedConnection['revocation']> {
@@ -274,6 +320,12 @@ export class ConnectionsService extends ConnectionAccess {
     const c = await this.db.repo(Connection).findOne({ id });
     if (!c) throw new NotFoundException(`no connection ${id}`);
     return c;
+  }
+
+  /** The plan must have room for another connection, and include custom plugins if this is one (402 otherwise). */
+  async assertPlanAllows(pluginName: string): Promise<void> {
+    await this.entitlements.assertPluginAllowed(pluginName);
+    await this.entitlements.assertCanAdd('connections');
   }
 
   private async assertNameFree(name: string): Promise<void> {

@@ -38,6 +38,8 @@ export class OAuthFlowService {
 
   async start(pluginName: string, name: string, redirectUri = `${this.config.PUBLIC_URL.replace(/\/+$/, '')}/oauth/callback`): Promise<OAuthStart> {
     const { plugin, method } = this.authorizationCodeMethod(pluginName);
+    // no trip to the platform for a connection the plan would refuse at the callback
+    await this.connections.assertPlanAllows(plugin.name);
     const app = await this.apps.resolve(plugin.name);
     if (!app) {
       const env = clientEnvNames(plugin.name);
@@ -52,6 +54,7 @@ export class OAuthFlowService {
     const url = new URL(rebaseOAuthUrl(method.authorizeUrl, plugin));
     const params: Record<string, string> = { response_type: 'code', client_id: app.clientId, redirect_uri: redirectUri, state };
     if (method.scopes.length) params.scope = method.scopes.join(' ');
+    Object.assign(params, method.authorizeParams);
     if (verifier) Object.assign(params, { code_challenge: pkceChallenge(verifier), code_challenge_method: 'S256' });
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     return { authorizeUrl: url.toString(), state, expiresAt };

@@ -24,6 +24,12 @@ const LOCK_TTL_MS = 30_000;
 /** how many times a caller waits for another holder before giving up */
 const MAX_ROUNDS = 5;
 
+/** Credentials with a valid access token, and when that token expires (null: it does not say). */
+export interface FreshToken {
+  secret: Secret;
+  expiresAt: Date | null;
+}
+
 export interface RefreshOptions {
   /** the access token a platform just refused with 401: refresh unless someone already replaced it */
   rejectedToken?: string;
@@ -53,12 +59,12 @@ export class TokenRefresher {
     this.marginMs = config.OAUTH_REFRESH_MARGIN_SECONDS * 1000;
   }
 
-  /** The connection's credentials with an access token that is valid for at least the margin. */
-  async fresh(connectionId: string, plugin: PluginDefinition, method: OAuth2Auth, opts: RefreshOptions = {}): Promise<Secret> {
+  /** The connection's credentials with an access token that is valid for at least the margin, and when that token expires. */
+  async fresh(connectionId: string, plugin: PluginDefinition, method: OAuth2Auth, opts: RefreshOptions = {}): Promise<FreshToken> {
     const key = `oauth-refresh:${connectionId}`;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const { connection, secret } = await this.read(connectionId);
-      if (!this.stale(connection, secret, opts)) return secret;
+      if (!this.stale(connection, secret, opts)) return { secret, expiresAt: connection.tokenExpiresAt };
       const release = await this.lock.tryAcquire(key, LOCK_TTL_MS);
       if (!release) {
         await this.lock.waitReleased(key, LOCK_TTL_MS);
@@ -67,13 +73,18 @@ export class TokenRefresher {
       try {
         // another process may have refreshed between our read and the lock
         const current = await this.read(connectionId);
-        if (!this.stale(current.connection, current.secret, opts)) return current.secret;
+        if (!this.stale(current.connection, current.secret, opts)) return { secret: current.secret, expiresAt: current.connection.tokenExpiresAt };
         return await this.refresh(current.connection, current.secret, plugin, method);
       } finally {
         await release();
       }
     }
     throw new Error(`connection ${connectionId}: gave up waiting for another process to refresh its token`);
+  }
+
+  /** Whether a token that expires at `expiresAt` is within the refresh margin (null: it does not expire). */
+  expiring(expiresAt: Date | null): boolean {
+    return expiresAt !== null && expiresAt.getTime() - Date.now() <= this.marginMs;
   }
 
   private async read(connectionId: string): Promise<{ connection: Connection; secret: Secret }> {
@@ -86,10 +97,10 @@ export class TokenRefresher {
   private stale(connection: Connection, secret: Secret, opts: RefreshOptions): boolean {
     if (!secret.accessToken) return true;
     if (opts.rejectedToken && opts.rejectedToken === secret.accessToken) return true;
-    return connection.tokenExpiresAt !== null && connection.tokenExpiresAt.getTime() - Date.now() <= this.marginMs;
+    return this.expiring(connection.tokenExpiresAt);
   }
 
-  private async refresh(connection: Connection, secret: Secret, plugin: PluginDefinition, method: OAuth2Auth): Promise<Secret> {
+  private async refresh(connection: Connection, secret: Secret, plugin: PluginDefinition, method: OAuth2Auth): Promise<FreshToken> {
     const tokenUrl = rebaseOAuthUrl(method.tokenUrl, plugin, connection.baseUrl);
     let tokens: TokenSet;
     try {
@@ -106,7 +117,7 @@ export class TokenRefresher {
     const next: Secret = { ...secret, accessToken: tokens.accessToken, ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}) };
     await this.vault.replace(connection.vaultEntryId, next);
     await this.db.repo(Connection).update({ id: connection.id }, { tokenExpiresAt: tokens.expiresAt });
-    return next;
+    return { secret: next, expiresAt: tokens.expiresAt };
   }
 
   private async callTokenEndpoint(connection: Connection, secret: Secret, plugin: PluginDefinition, method: OAuth2Auth, tokenUrl: string): Promise<TokenSet> {

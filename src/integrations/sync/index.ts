@@ -2,7 +2,7 @@ export * from './sync.module';
 export * from './sync-worker.module';
 export { syncControllers, SyncRunsController, RecordsController } from './sync.controllers';
 export { SyncEngine, RETRY_WAIT_EVENT } from './sync-engine.service';
-export { SyncRunsService, toRunView, SYNC_QUEUE, type SyncRunView, type StartSyncInput } from './sync-runs.service';
+export { SyncRunsService, toRunView, SYNC_QUEUE, RUN_ATTEMPTS, type SyncRunView, type StartSyncInput } from './sync-runs.service';
 export { SyncSchedulesService } from './sync-schedules.service';
 export { RecordsStore, SyncDeleteGuardError } from './records-store';
 export { recordHash, canonicalJson } from './record-hash';

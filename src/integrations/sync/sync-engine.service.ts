@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Entitlements } from '../../billing';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../../core/config';
 import { EventBus, type PlatformEvent } from '../../core/events';
-import type { PluginContext, SyncDefinition, SyncPage } from '../../core/plugin-sdk';
+import type { PluginContext, SyncDefinition } from '../../core/plugin-sdk';
 import { TenantDb } from '../../core/tenancy';
 import { ConnectionAccess } from '../connections';
-import { recordHash } from './record-hash';
-import { RecordsStore, SyncDeleteGuardError, type RecordStream, type RecordWrite } from './records-store';
+import { readAhead } from './read-ahead';
+import { recordHash, volatileTree } from './record-hash';
+import { RecordsStore, SyncDeleteGuardError, type FetchedRecord, type RecordStream } from './records-store';
 import { SyncRun, type SyncCheckpoint, type SyncWaits } from './sync-run.entity';
 
 /** Events the upstream client reports per retry wait; counted into the run of the same connection. */
@@ -15,13 +17,32 @@ const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 
 export const emptyWaits = (): SyncWaits => ({ count: 0, totalMs: 0, rateLimited: 0, serverErrors: 0, network: 0 });
 
+/**
+ * Pages are fetched up to this many records ahead of the writer, and written in batches of up to
+ * this many records per transaction: flat memory, and few round trips when the database is the
+ * slower side. With a slow platform each batch is one page, so checkpoints stay as fine as pages.
+ */
+const READ_AHEAD_RECORDS = 4_000;
+const BATCH_RECORDS = 2_000;
+
+/** A fetched page, hashed while the previous batch is being written. */
+interface PreparedPage {
+  records: FetchedRecord[];
+  deletedIds: string[];
+  nextCursor: string | null;
+}
+
 /** A failure another attempt cannot fix: the run fails at once instead of being retried. */
 export class PermanentSyncError extends Error {}
 
+/** The tenant's plan has no synced records left this period: the run pauses at its checkpoint, it does not fail. */
+export class SyncPausedError extends Error {}
+
 /**
- * Runs one sync run to its end, page by page: hash each record (volatile fields left out), compare
- * with the stored hashes in one query, write only what changed, and save the next page's cursor in
- * the same transaction. Started again after a crash, it continues from that cursor.
+ * Runs one sync run to its end: pages stream in ahead of the writer (bounded), each record is hashed
+ * (volatile fields left out), and each batch of pages is compared with the stored hashes, written
+ * (only what changed) and checkpointed (the next page's cursor) in one transaction. Started again
+ * after a crash, a run continues from that cursor.
  */
 @Injectable()
 export class SyncEngine {
@@ -32,6 +53,7 @@ export class SyncEngine {
     private readonly store: RecordsStore,
     private readonly events: EventBus,
     @Inject(PLUGBOARD_CONFIG) private readonly config: PlugboardConfig,
+    private readonly entitlements: Entitlements,
     @Optional() private readonly access?: ConnectionAccess,
   ) {}
 
@@ -52,6 +74,11 @@ export class SyncEngine {
       return await runs.findOne({ id: runId });
     } catch (e) {
       const err = e as Error;
+      if (err instanceof SyncPausedError) {
+        await runs.update({ id: runId }, { status: 'paused', error: err.message, waits });
+        this.log.log(`sync run ${runId} paused: ${err.message}`);
+        return await runs.findOne({ id: runId });
+      }
       const final = opts.lastAttempt || err instanceof PermanentSyncError || err instanceof SyncDeleteGuardError;
       await runs.update({ id: runId }, final ? { status: 'failed', finishedAt: new Date(), error: err.message, waits } : { error: err.message, waits });
       if (!final) throw e;
@@ -70,19 +97,29 @@ export class SyncEngine {
     const sync = plugin.entities[run.entity] as SyncDefinition<unknown> | undefined;
     if (!sync) throw new PermanentSyncError(`plugin ${plugin.name} has no entity ${run.entity}`);
     const stream: RecordStream = { connectionId: run.connectionId, plugin: plugin.name, entity: run.entity, model: sync.model };
-    const volatile = new Set(sync.volatileFields ?? []);
     let cp: SyncCheckpoint = { ...run.checkpoint, fetchStartedAt: run.checkpoint.fetchStartedAt ?? new Date().toISOString() };
     const modifiedSince = cp.modifiedSince ? new Date(cp.modifiedSince) : null;
 
     if (!cp.fetched) {
-      // one page ahead: the next page downloads while this one is written (back-pressure of one page)
-      let next: Promise<SyncPage<unknown>> | null = prefetch(sync, context, cp.cursor, modifiedSince);
-      while (next) {
-        const page: SyncPage<unknown> = await next;
-        next = page.nextCursor ? prefetch(sync, context, page.nextCursor, modifiedSince) : null;
-        const pageNo = cp.pagesDone;
-        cp = { ...cp, cursor: page.nextCursor, pagesDone: cp.pagesDone + 1, fetched: !page.nextCursor };
-        await this.writePage(run, stream, sync, volatile, page, pageNo, cp, waits);
+      const allowance = new RecordsAllowance(this.entitlements, run.dryRun);
+      await allowance.check();
+      const pages = preparedPages(sync, context, cp.cursor, modifiedSince, run.mode);
+      const details = (raw: unknown) => ({ unified: sync.toUnified(raw), remoteUpdatedAt: validDate(sync.remoteUpdatedAt(raw)) });
+      for await (const batch of readAhead(pages, { weight: (p) => p.records.length || 1, maxAhead: READ_AHEAD_RECORDS, maxBatch: BATCH_RECORDS })) {
+        await allowance.check();
+        const last = batch[batch.length - 1];
+        const firstPage = cp.pagesDone;
+        cp = { ...cp, cursor: last.nextCursor, pagesDone: cp.pagesDone + batch.length, fetched: !last.nextCursor };
+        // the last copy of a record wins when the batch repeats it
+        const byId = new Map<string, FetchedRecord>();
+        for (const page of batch) for (const r of page.records) byId.set(r.externalId, r);
+        const counts = await this.store.commitBatch({
+          runId: run.id, stream, records: [...byId.values()], details, dryRun: run.dryRun,
+          deletedIds: batch.flatMap((p) => p.deletedIds),
+          seenPage: run.mode === 'full' ? firstPage : null,
+          checkpoint: cp, pages: batch.length, waits,
+        });
+        await allowance.spend(counts.added + counts.updated);
       }
     }
 
@@ -97,39 +134,49 @@ export class SyncEngine {
       counts: { added: done!.added, updated: done!.updated, deleted: done!.deleted, unchanged: done!.unchanged }, pages: done!.pages,
     });
   }
+}
 
-  private async writePage(run: SyncRun, stream: RecordStream, sync: SyncDefinition<unknown>, volatile: Set<string>, page: SyncPage<unknown>, pageNo: number, cp: SyncCheckpoint, waits: SyncWaits): Promise<void> {
-    // the last copy of a record wins when a page repeats it
-    const byId = new Map<string, { raw: unknown; hash: string }>();
-    for (const raw of page.records) byId.set(String(sync.externalId(raw)), { raw, hash: recordHash(raw, volatile).toString('hex') });
-    const ids = [...byId.keys()];
-    const stored = ids.length ? await this.store.storedHashes(stream, ids) : new Map<string, { hash: string; deleted: boolean }>();
-    const writes: RecordWrite[] = [];
-    let unchanged = 0;
-    for (const [externalId, { raw, hash }] of byId) {
-      const before = stored.get(externalId);
-      if (before && !before.deleted && before.hash === hash) {
-        unchanged++;
-        continue;
-      }
-      writes.push({ externalId, raw, hash, unified: sync.toUnified(raw), remoteUpdatedAt: validDate(sync.remoteUpdatedAt(raw)), op: before && !before.deleted ? 'updated' : 'added' });
-    }
-    const added = writes.filter((w) => w.op === 'added').length;
-    await this.store.commitPage({
-      runId: run.id, stream, writes, dryRun: run.dryRun,
-      deletedIds: run.mode === 'incremental' ? (page.deletedIds ?? []).map(String) : [],
-      seen: run.mode === 'full' ? { page: pageNo, externalIds: ids } : null,
-      counts: { added, updated: writes.length - added, unchanged },
-      checkpoint: cp, waits,
-    });
+/**
+ * The synced records the tenant's plan leaves this period, for one run: asked once, counted down as
+ * batches are written (and recorded as metered usage), asked again when it runs out, since the plan
+ * may have grown meanwhile. A batch that crosses the limit is still written: a run overshoots by at
+ * most one batch. Dry runs write nothing and count nothing.
+ */
+class RecordsAllowance {
+  /** undefined: not asked yet; null: unlimited */
+  private left: number | null | undefined;
+
+  constructor(private readonly entitlements: Entitlements, private readonly dryRun: boolean) {}
+
+  /** Throws SyncPausedError when nothing is left. */
+  async check(): Promise<void> {
+    if (this.dryRun || this.left === null || (this.left !== undefined && this.left > 0)) return;
+    this.left = await this.entitlements.remaining('synced_records');
+    if (this.left === null || this.left > 0) return;
+    const refusal = await this.entitlements.exhausted('synced_records');
+    throw new SyncPausedError(`paused, not failed: ${refusal.message}. The run goes on from its checkpoint when the plan allows more`);
+  }
+
+  async spend(written: number): Promise<void> {
+    if (this.dryRun || written <= 0) return;
+    await this.entitlements.recordUsage('synced_records', written);
+    if (typeof this.left === 'number') this.left -= written;
   }
 }
 
-function prefetch(sync: SyncDefinition<unknown>, ctx: PluginContext, cursor: string | null, modifiedSince: Date | null): Promise<SyncPage<unknown>> {
-  const p = sync.fetchPage(ctx, { cursor, modifiedSince });
-  // a rejection is observed when the page is awaited; this only keeps it from counting as unhandled meanwhile
-  p.catch(() => undefined);
-  return p;
+/** The platform's pages from `cursor` on, each record hashed as it arrives. */
+async function* preparedPages(sync: SyncDefinition<unknown>, ctx: PluginContext, cursor: string | null, modifiedSince: Date | null, mode: SyncRun['mode']): AsyncGenerator<PreparedPage> {
+  const volatile = volatileTree(sync.volatileFields ?? []);
+  do {
+    const page = await sync.fetchPage(ctx, { cursor, modifiedSince });
+    yield {
+      records: page.records.map((raw) => ({ externalId: String(sync.externalId(raw)), raw, hash: recordHash(raw, volatile) })),
+      // only incremental runs take deletions from the platform; full runs find them by the sweep
+      deletedIds: mode === 'incremental' ? (page.deletedIds ?? []).map(String) : [],
+      nextCursor: page.nextCursor,
+    };
+    cursor = page.nextCursor;
+  } while (cursor);
 }
 
 function validDate(d: Date | null): Date | null {

@@ -3,7 +3,8 @@ import { TenantOwnedEntity } from '../../core/tenancy';
 
 export type SyncMode = 'full' | 'incremental';
 export const SYNC_MODES: readonly SyncMode[] = ['full', 'incremental'];
-export type SyncRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** `paused`: the tenant's plan has no synced records left this period; the run goes on from its checkpoint when that changes. */
+export type SyncRunStatus = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
 
 /** Where a run stands: the cursor of the next page to fetch, saved with that page's writes. */
 export interface SyncCheckpoint {

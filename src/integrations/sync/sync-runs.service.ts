@@ -12,13 +12,14 @@ export const SYNC_QUEUE = 'sync';
 export const RUN_JOB = 'run';
 /** attempts per run job: transient failures resume from the checkpoint */
 export const RUN_ATTEMPTS = 5;
+const RUN_BACKOFF = { type: 'exponential', delay: 2000 };
 
 export interface StartSyncInput {
   entity: string;
   mode: SyncMode;
   dryRun?: boolean;
   force?: boolean;
-  trigger?: 'api' | 'schedule';
+  trigger?: 'api' | 'schedule' | 'cli' | 'webhook' | 'admin';
 }
 
 /** A run as the API shows it. */
@@ -67,8 +68,11 @@ export class SyncRunsService {
     @Optional() private readonly access?: ConnectionAccess,
   ) {}
 
-  /** Checks the connection (404 when it is not this tenant's) and entity, records the run, and queues it with the run id as job id. */
-  async start(connectionId: string, input: StartSyncInput): Promise<SyncRun> {
+  /**
+   * Checks the connection (404 when it is not this tenant's) and entity, records the run, and queues it
+   * with the run id as job id; `queue: false` leaves executing it to the caller (the CLI runs it in-process).
+   */
+  async start(connectionId: string, input: StartSyncInput, opts: { queue?: boolean } = {}): Promise<SyncRun> {
     if (!this.access) throw new ServiceUnavailableException('connections are not available in this process');
     const { plugin } = await this.access.open(connectionId);
     const sync = Object.hasOwn(plugin.entities, input.entity) ? plugin.entities[input.entity] : undefined;
@@ -91,8 +95,44 @@ export class SyncRunsService {
       const active = await this.db.repo(SyncRun).findOne({ connectionId, entity: input.entity, status: 'running' }) ?? await this.db.repo(SyncRun).findOne({ connectionId, entity: input.entity, status: 'queued' });
       throw new ConflictException({ message: `a sync of ${input.entity} is already ${active?.status ?? 'active'} for this connection`, runId: active?.id ?? null });
     }
-    await this.jobs.enqueue(this.queue, RUN_JOB, { runId: run.id }, { jobId: run.id, attempts: RUN_ATTEMPTS, backoff: { type: 'exponential', delay: 2000 } });
+    if (opts.queue !== false) await this.jobs.enqueue(this.queue, RUN_JOB, { runId: run.id }, { jobId: run.id, attempts: RUN_ATTEMPTS, backoff: RUN_BACKOFF });
     return (await this.db.repo(SyncRun).findOne({ id: run.id }))!;
+  }
+
+  /**
+   * Queues a paused run to go on from its checkpoint at `at` (the platform may be called again then),
+   * with the attempts its job had left: a pause is not a failure. Its own job id, since the job that
+   * paused is still finishing.
+   */
+  async resumeAt(runId: string, at: Date, attemptsLeft: number): Promise<void> {
+    await this.jobs.enqueue(this.queue, RUN_JOB, { runId }, {
+      jobId: `${runId}:resume:${Date.now()}`, delay: Math.max(0, at.getTime() - Date.now()), attempts: Math.max(1, attemptsLeft), backoff: RUN_BACKOFF,
+    });
+  }
+
+  /**
+   * Queues the current tenant's runs its plan paused (its plan allows more now), each to go on from its
+   * checkpoint; one that a newer run of the same entity has replaced meanwhile is cancelled instead.
+   */
+  async resumePaused(): Promise<number> {
+    let resumed = 0;
+    for (const run of await this.db.repo(SyncRun).find({ status: 'paused' })) {
+      try {
+        await this.db.repo(SyncRun).update({ id: run.id, status: 'paused' }, { status: 'queued', error: null });
+      } catch (e) {
+        if ((e as { code?: string }).code !== '23505') throw e;
+        await this.db.repo(SyncRun).update({ id: run.id }, { status: 'cancelled', finishedAt: new Date(), error: 'superseded by a newer run of the same entity' });
+        continue;
+      }
+      await this.resumeAt(run.id, new Date(), RUN_ATTEMPTS);
+      resumed++;
+    }
+    return resumed;
+  }
+
+  /** Whether this connection's entity has completed a sync: a webhook refreshes what a tenant syncs, it does not start a first full sync. */
+  async hasSynced(connectionId: string, entity: string): Promise<boolean> {
+    return (await this.db.repo(SyncState).count({ connectionId, entity })) > 0;
   }
 
   async get(id: string): Promise<SyncRun> {

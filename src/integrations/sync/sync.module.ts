@@ -26,29 +26,37 @@ import { SyncSchedulesService } from './sync-schedules.service';
   exports: [RecordsStore, SyncEngine, SyncRunsService, SyncSchedulesService, BullModule],
 })
 export class SyncModule implements OnModuleInit, OnModuleDestroy {
-  private unsubscribe?: () => void;
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
     private readonly events: EventBus,
     private readonly context: RequestContext,
     private readonly store: RecordsStore,
     private readonly schedules: SyncSchedulesService,
+    private readonly runs: SyncRunsService,
   ) {}
 
-  /** A deleted connection loses its schedules; with `purge: true` its synced records go too. */
+  /**
+   * A deleted connection loses its schedules; with `purge: true` its synced records go too. An upgraded
+   * plan resumes the runs the old one paused.
+   */
   onModuleInit(): void {
-    this.unsubscribe = this.events.on('connection.deleted', async (e) => {
+    const principal = (tenantId: string) => ({ kind: 'system' as const, tenantId, actorId: 'sync', role: 'admin' as const, scopes: ['read', 'write'] as const, plan: 'free' as const, rateLimit: 0 });
+    this.unsubscribe.push(this.events.on('connection.deleted', async (e) => {
       const d = e.data as { connectionId?: string; purge?: boolean };
       if (!d.connectionId) return;
-      const principal = { kind: 'system' as const, tenantId: e.tenantId, actorId: 'sync', role: 'admin' as const, scopes: ['read', 'write'] as const, plan: 'free' as const, rateLimit: 0 };
-      await this.context.runAsTenant(principal, async () => {
+      await this.context.runAsTenant(principal(e.tenantId), async () => {
         await this.schedules.removeAll(d.connectionId!);
         if (d.purge) await this.store.purgeConnection(d.connectionId!);
       });
-    });
+    }));
+    this.unsubscribe.push(this.events.on('billing.plan_changed', async (e) => {
+      if ((e.data as { direction?: string }).direction !== 'upgrade') return;
+      await this.context.runAsTenant(principal(e.tenantId), () => this.runs.resumePaused());
+    }));
   }
 
   onModuleDestroy(): void {
-    this.unsubscribe?.();
+    for (const off of this.unsubscribe.splice(0)) off();
   }
 }

@@ -1,4 +1,4 @@
-import { definePlugin, UpstreamError } from '../../core/plugin-sdk';
+import { definePlugin, refusedCredentials } from '../../core/plugin-sdk';
 import { createCustomerAction } from './actions/create-customer.action';
 import { getCustomerAction } from './actions/get-customer.action';
 import { stripeManifest } from './manifest';
@@ -27,9 +27,8 @@ export default definePlugin({
       const account = await retrieveAccount(ctx);
       return { ok: true, account: account.settings?.dashboard?.display_name ?? account.business_profile?.name ?? account.email ?? account.id };
     } catch (e) {
-      // a refused key is an answer about the connection, not a failure of the check
-      if (e instanceof UpstreamError) return { ok: false, detail: stripeMessage(e.body) ?? e.message };
-      throw e;
+      // a refused key is an answer about the connection; an outage (5xx, open circuit) is a failure of the check
+      return refusedCredentials(e, stripeMessage);
     }
   },
   simulator: () => import('./simulator/stripe.simulator.js'),

@@ -62,6 +62,9 @@ describe('stripe conformance with spec3.yaml', () => {
     await form(`/v1/subscriptions/${sub.id}`, { cancel_at_period_end: true });
     await ctx.http.request({ method: 'DELETE', path: `/v1/subscriptions/${sub.id}` });
     await ctx.http.request({ method: 'DELETE', path: `/v1/customers/${created.id}` });
+    const endpoint = (await form('/v1/webhook_endpoints', { url: 'https://hooks.example.com/stripe', enabled_events: ['*'], description: 'Plugboard' })).body;
+    await ctx.http.get('/v1/webhook_endpoints');
+    await ctx.http.request({ method: 'DELETE', path: `/v1/webhook_endpoints/${endpoint.id}` });
     await ctx.http.get(`/v1/customers/${created.id}`);
     await ctx.http.get('/v1/balance');
     const first = await ctx.http.get<{ data: { id: string }[] }>('/v1/invoices', { limit: 3, 'created[lte]': 1_900_000_000 });

@@ -81,3 +81,12 @@ export interface StripeEvent {
   account?: string;
   data: { object: { id?: string; object?: string } & Record<string, unknown> };
 }
+
+export interface StripeWebhookEndpoint extends StripeObject {
+  object: 'webhook_endpoint';
+  url: string;
+  enabled_events: string[];
+  status: 'enabled' | 'disabled';
+  /** only in the answer to the creation */
+  secret?: string;
+}

@@ -1,1 +1,2 @@
 export * from './simulator-server';
+export * from './oauth-server';

@@ -17,6 +17,8 @@ export interface SimRequest {
 export interface SimResponse {
   status?: number;
   body?: unknown;
+  /** a body sent as it is (text/plain unless headers name another type), for platforms that answer some errors in plain text */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -33,6 +35,8 @@ export interface SimulatorFaults {
   down?: boolean;
   /** added to every answer, in ms */
   latencyMs?: number;
+  /** the injected 429s and 500s stop after this many (then the faults clear): "the next call fails" */
+  times?: number;
 }
 
 export interface RecordedCall {
@@ -43,6 +47,9 @@ export interface RecordedCall {
   body: any;
   status: number;
   response: unknown;
+  /** when the request arrived (epoch ms) */
+  arrivedAt: number;
+  /** when the answer was sent (epoch ms), after any injected latency */
   at: number;
 }
 
@@ -82,9 +89,9 @@ export class SimulatorServer {
       this.faults = body ?? {};
       return this.faults;
     });
-    // { path?, method? } counts only the matching calls (a token endpoint's, say)
-    this.control('calls', (body?: { path?: string; method?: string }) => ({
-      count: this.calls.filter((c) => (!body?.path || c.path === body.path) && (!body?.method || c.method === body.method.toUpperCase())).length,
+    // { path?, method?, status? } counts only the matching calls (a token endpoint's, the 401s)
+    this.control('calls', (body?: { path?: string; method?: string; status?: number }) => ({
+      count: this.calls.filter((c) => (!body?.path || c.path === body.path) && (!body?.method || c.method === body.method.toUpperCase()) && (!body?.status || c.status === body.status)).length,
     }));
   }
 
@@ -130,6 +137,7 @@ export class SimulatorServer {
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, params: Record<string, string>, handler: SimHandler): Promise<void> {
+    const arrivedAt = Date.now();
     const rawBody = await readBody(req);
     const [path, qs = ''] = (req.url ?? '/').split('?');
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
@@ -140,7 +148,8 @@ export class SimulatorServer {
     };
     const answer = await this.answer(simReq, handler);
     if (this.faults.latencyMs) await new Promise((r) => setTimeout(r, this.faults.latencyMs));
-    this.record(simReq, answer);
+    this.record(simReq, answer, arrivedAt);
+    if (answer.text !== undefined) return this.sendText(res, answer.status ?? 200, answer.text, answer.headers ?? {});
     this.send(res, answer.status ?? 200, answer.body, answer.headers ?? {});
   }
 
@@ -153,10 +162,14 @@ export class SimulatorServer {
     if (limited) return limited;
     const roll = Math.random();
     if (f.rate429 && roll < f.rate429) {
+      this.countInjected();
       const retry = f.retryAfterSeconds ?? 1;
       return { status: 429, headers: { 'retry-after': String(retry) }, body: this.opts.errorBody(429, 'Too many requests') };
     }
-    if (f.rate500 && roll < (f.rate429 ?? 0) + f.rate500) return { status: 500, body: this.opts.errorBody(500, 'Internal server error') };
+    if (f.rate500 && roll < (f.rate429 ?? 0) + f.rate500) {
+      this.countInjected();
+      return { status: 500, body: this.opts.errorBody(500, 'Internal server error') };
+    }
     try {
       const r = await handler(req);
       return { ...r, headers: { ...this.rateHeaders(), ...r.headers } };
@@ -164,6 +177,12 @@ export class SimulatorServer {
       const err = e as Error & { status?: number };
       return { status: err.status ?? 500, body: this.opts.errorBody(err.status ?? 500, err.message) };
     }
+  }
+
+  private countInjected(): void {
+    if (this.faults.times === undefined) return;
+    this.faults.times--;
+    if (this.faults.times <= 0) this.faults = {};
   }
 
   private rateLimit(): SimResponse | null {
@@ -187,13 +206,18 @@ export class SimulatorServer {
     return rl.headers(Math.max(0, rl.limit - this.windowCount), this.windowStart + rl.windowMs, rl.limit);
   }
 
-  private record(req: SimRequest, res: SimResponse): void {
+  private record(req: SimRequest, res: SimResponse, arrivedAt: number): void {
     this.calls.push({
       method: req.method, path: req.path, query: req.query, headers: req.headers, body: req.body,
-      status: res.status ?? 200, response: res.body, at: Date.now(),
+      status: res.status ?? 200, response: res.text ?? res.body, arrivedAt, at: Date.now(),
     });
     const limit = this.opts.recordLimit ?? 1000;
     if (this.calls.length > limit) this.calls.splice(0, this.calls.length - limit);
+  }
+
+  private sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+    res.end(text);
   }
 
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {

@@ -1,13 +1,15 @@
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { RunningSimulator, SimulatorOptions } from '../../../core/plugin-sdk';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { signWebhook, type RunningSimulator, type SimulatorOptions } from '../../../core/plugin-sdk';
 import { SimError, SimulatorServer, type SimRequest, type SimResponse } from '../../../core/plugin-sdk/simulator';
 import type { HubspotObject } from '../hubspot.client';
+import { hubspotSignatureV3 } from '../webhooks';
 
 /**
  * A fake HubSpot portal: CRM v3 objects (list, search, read, create, update, archive) for contacts,
  * companies and deals, private-app and OAuth bearer auth, the 10-second rate limit and HubSpot's
  * error bodies. Controls at /__sim/touch and /__sim/archive change records behind the API's back,
- * as users in the HubSpot UI would.
+ * as users in the HubSpot UI would; with a webhook URL set (option or /__sim/webhook), those changes
+ * are announced there as v3-signed webhook batches, as an app's subscriptions would deliver them.
  */
 
 type ObjectType = 'contacts' | 'companies' | 'deals';
@@ -67,16 +69,42 @@ export interface HubspotSimulator extends RunningSimulator {
   portalId: number;
   /** the OAuth app the simulator knows; its secret also signs webhooks */
   oauthClient: { clientId: string; clientSecret: string };
+  /** posts a v3-signed batch of these events (ids, portal and times filled in) to the webhook URL */
+  sendWebhook(events: Partial<HubspotWebhookEvent>[]): Promise<{ status: number; events: HubspotWebhookEvent[] }>;
 }
 
-export async function startSimulator(opts: SimulatorOptions = {}): Promise<HubspotSimulator> {
-  const portal = new HubspotPortal(opts.seed);
+/** One event of a webhook batch, as HubSpot sends it. */
+export interface HubspotWebhookEvent {
+  eventId: number;
+  subscriptionId: number;
+  portalId: number;
+  appId: number;
+  occurredAt: number;
+  subscriptionType: string;
+  attemptNumber: number;
+  objectId?: number;
+  propertyName?: string;
+  propertyValue?: string;
+  changeSource: string;
+}
+
+export interface HubspotSimulatorOptions extends SimulatorOptions {
+  /** lifetime of the OAuth access tokens it issues (HubSpot's is 30 minutes): shorter, to see them expire mid-work */
+  accessTokenTtlSeconds?: number;
+  /** where changes to records are announced as webhooks */
+  webhookUrl?: string;
+}
+
+export async function startSimulator(opts: HubspotSimulatorOptions = {}): Promise<HubspotSimulator> {
+  const portal = new HubspotPortal(opts.seed, opts.accessTokenTtlSeconds);
+  portal.webhookUrl = opts.webhookUrl;
   const url = await portal.server.listen(opts.port);
   return {
     url,
     credentials: { accessToken: portal.privateAppToken, webhookSecret: portal.clientSecret },
     portalId: portal.portalId,
     oauthClient: { clientId: portal.clientId, clientSecret: portal.clientSecret },
+    sendWebhook: (events) => portal.sendWebhook(events),
     close: () => portal.server.close(),
   };
 }
@@ -86,10 +114,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Hubsp
  * secret, of method + full URI + body + timestamp (ms).
  */
 export function signHubspotWebhook(opts: { clientSecret: string; method: string; uri: string; body: string; timestamp?: number }): Record<string, string> {
-  const timestamp = String(opts.timestamp ?? Date.now());
-  const signature = createHmac('sha256', opts.clientSecret).update(`${opts.method}${opts.uri}${opts.body}${timestamp}`, 'utf8').digest('base64');
-  return { 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp };
+  return signWebhook(hubspotSignatureV3, opts.clientSecret, { method: opts.method, url: opts.uri, body: opts.body, timestamp: opts.timestamp });
 }
+
+const SUBSCRIPTION_OBJECT: Record<ObjectType, string> = { contacts: 'contact', companies: 'company', deals: 'deal' };
 
 function hubspotError(status: number, message: string, category: string, extra: Record<string, unknown> = {}): SimResponse {
   return { status, body: { status: 'error', message, correlationId: randomUUID(), category, ...extra } };
@@ -108,8 +136,10 @@ class HubspotPortal {
   private readonly authCodes = new Map<string, string>(); // code -> redirect_uri
   private readonly refreshTokens = new Set<string>();
   private readonly accessTokens = new Map<string, number>(); // token -> expiry (ms)
+  webhookUrl?: string;
+  private nextEventId = 1;
 
-  constructor(seed?: number) {
+  constructor(seed?: number, private readonly accessTokenTtlS = ACCESS_TOKEN_TTL_S) {
     this.server = new SimulatorServer({
       name: 'hubspot',
       authenticate: (req) => this.authenticate(req),
@@ -159,21 +189,50 @@ class HubspotPortal {
 
   private controls(): void {
     // { objectType, ids } or { objectType, count }: the records a user edits (or archives) in the UI
-    this.server.control('touch', (body: { objectType: ObjectType; ids?: string[]; count?: number; properties?: Record<string, string> }) => {
+    this.server.control('touch', async (body: { objectType: ObjectType; ids?: string[]; count?: number; properties?: Record<string, string> }) => {
       const picked = this.pick(body);
       const at = new Date().toISOString();
       for (const o of picked) {
         Object.assign(o.properties, body.properties);
         this.modified(body.objectType, o, at);
       }
-      return { ids: picked.map((o) => o.id) };
+      const [propertyName, propertyValue] = Object.entries(body.properties ?? {})[0] ?? [TYPES[body.objectType].modified, at];
+      const webhook = await this.announce(body.objectType, 'propertyChange', picked, { propertyName, propertyValue: propertyValue ?? undefined });
+      return { ids: picked.map((o) => o.id), ...webhook };
     });
-    this.server.control('archive', (body: { objectType: ObjectType; ids?: string[]; count?: number }) => {
+    this.server.control('archive', async (body: { objectType: ObjectType; ids?: string[]; count?: number }) => {
       const picked = this.pick(body);
       const at = new Date().toISOString();
       for (const o of picked) Object.assign(o, { archived: true, archivedAt: at });
-      return { ids: picked.map((o) => o.id) };
+      return { ids: picked.map((o) => o.id), ...(await this.announce(body.objectType, 'deletion', picked, {})) };
     });
+    this.server.control('webhook', (body: { url: string }) => {
+      this.webhookUrl = body.url;
+      return { url: this.webhookUrl };
+    });
+  }
+
+  /** One batch for a change made in the UI, when a webhook URL is set. */
+  private async announce(type: ObjectType, change: string, objects: SimObject[], extra: Partial<HubspotWebhookEvent>): Promise<{ webhookStatus?: number }> {
+    if (!this.webhookUrl || objects.length === 0) return {};
+    const { status } = await this.sendWebhook(objects.map((o) => ({ subscriptionType: `${SUBSCRIPTION_OBJECT[type]}.${change}`, objectId: Number(o.id), ...extra })));
+    return { webhookStatus: status };
+  }
+
+  async sendWebhook(events: Partial<HubspotWebhookEvent>[]): Promise<{ status: number; events: HubspotWebhookEvent[] }> {
+    if (!this.webhookUrl) throw new Error('no webhook URL: pass webhookUrl or POST /__sim/webhook {"url": ...}');
+    const batch = events.map((e): HubspotWebhookEvent => ({
+      eventId: this.nextEventId++, subscriptionId: 1, portalId: this.portalId, appId: 1, occurredAt: Date.now(),
+      subscriptionType: 'contact.propertyChange', attemptNumber: 0, changeSource: 'CRM', ...e,
+    }));
+    const body = JSON.stringify(batch);
+    const res = await fetch(this.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signHubspotWebhook({ clientSecret: this.clientSecret, method: 'POST', uri: this.webhookUrl, body }) },
+      body,
+    });
+    await res.arrayBuffer();
+    return { status: res.status, events: batch };
   }
 
   /** Named records, or `count` active ones spread evenly over the portal. */
@@ -242,8 +301,8 @@ class HubspotPortal {
       return refuse('BAD_GRANT_TYPE', 'grant_type must be authorization_code or refresh_token');
     }
     const accessToken = `CN${randomBytes(48).toString('base64url')}`;
-    this.accessTokens.set(accessToken, Date.now() + ACCESS_TOKEN_TTL_S * 1000);
-    return { body: { token_type: 'bearer', refresh_token: refreshToken, access_token: accessToken, expires_in: ACCESS_TOKEN_TTL_S } };
+    this.accessTokens.set(accessToken, Date.now() + this.accessTokenTtlS * 1000);
+    return { body: { token_type: 'bearer', refresh_token: refreshToken, access_token: accessToken, expires_in: this.accessTokenTtlS } };
   }
 
   // --- objects

@@ -312,6 +312,8 @@ export class StripeStore {
   private readonly rows: Record<StripeResource, Map<string, Row>> = { customers: new Map(), products: new Map(), invoices: new Map(), subscriptions: new Map() };
   /** Stripe answers a deleted customer's id with a stub rather than 404 */
   private readonly deletedCustomers = new Set<string>();
+  /** each resource's rows newest first with their positions, built on first listing and dropped when rows come or go */
+  private readonly listed = new Map<StripeResource, { rows: Row[]; at: Map<string, number> }>();
   private clock = SEED_EPOCH;
 
   constructor(counts: SeedCounts) {
@@ -351,8 +353,23 @@ export class StripeStore {
   }
 
   /** newest first, as Stripe lists */
-  list(resource: StripeResource): Row[] {
-    return [...this.rows[resource].values()].reverse();
+  list(resource: StripeResource): readonly Row[] {
+    return this.listing(resource).rows;
+  }
+
+  /** where a row stands in list(), or -1: paging through a large account stays cheap */
+  position(resource: StripeResource, id: string): number {
+    return this.listing(resource).at.get(id) ?? -1;
+  }
+
+  private listing(resource: StripeResource): { rows: Row[]; at: Map<string, number> } {
+    let l = this.listed.get(resource);
+    if (!l) {
+      const rows = [...this.rows[resource].values()].reverse();
+      l = { rows, at: new Map(rows.map((r, i) => [r.id, i])) };
+      this.listed.set(resource, l);
+    }
+    return l;
   }
 
   get(resource: StripeResource, id: string): Row | undefined {
@@ -365,11 +382,13 @@ export class StripeStore {
 
   insert(resource: StripeResource, row: Row): Row {
     this.rows[resource].set(row.id, row);
+    this.listed.delete(resource);
     return row;
   }
 
   delete(resource: StripeResource, id: string, tombstone = false): void {
     this.rows[resource].delete(id);
+    this.listed.delete(resource);
     if (tombstone) this.deletedCustomers.add(id);
   }
 

@@ -1,14 +1,17 @@
-import { createHmac } from 'node:crypto';
-import type { RunningSimulator, SimulatorOptions } from '../../../core/plugin-sdk';
+import { randomBytes } from 'node:crypto';
+import { signWebhook, type RunningSimulator, type SimulatorOptions } from '../../../core/plugin-sdk';
 import { SimulatorServer, type RecordedCall, type SimHandler, type SimRequest, type SimResponse } from '../../../core/plugin-sdk/simulator';
 import {
   DEFAULT_SEED, invalid, noSuch, nowSeconds, Rng, RULES, StripeApiError, StripeStore, listParams,
   type Row, type SeedCounts, type StripeResource,
 } from './stripe.fixtures';
+import { stripeSignature } from '../webhooks';
 
 export interface StripeSimulatorOptions extends SimulatorOptions {
   /** where emit() posts signed events; also settable with POST /__sim/webhook {url} */
   webhookUrl?: string;
+  /** per-resource seed counts, over `seed` (a large account of customers with a few products, say) */
+  seedCounts?: Partial<SeedCounts>;
 }
 
 export interface StripeSimulator extends RunningSimulator {
@@ -16,10 +19,15 @@ export interface StripeSimulator extends RunningSimulator {
   readonly calls: readonly RecordedCall[];
   /** how many records of each resource the store started with */
   readonly seeded: SeedCounts;
+  /** a resource's records as they stand, newest first (as the list endpoint orders them), for comparing a synced copy */
+  records(resource: StripeResource): readonly Row[];
   /** a `Stripe-Signature` header value for a payload, as Stripe computes it */
   sign(payload: string, timestamp?: number): string;
-  /** posts a signed event wrapping `object` to the webhook URL */
-  emit(type: string, object: Record<string, unknown>): Promise<{ event: Record<string, unknown>; status: number }>;
+  /**
+   * posts a signed event wrapping `object` to the webhook URL (signed with the account's secret) and
+   * to every webhook endpoint created through the API that takes its type (each with its own secret)
+   */
+  emit(type: string, object: Record<string, unknown>, opts?: { account?: string }): Promise<{ event: Record<string, unknown>; status: number; deliveries: { url: string; status: number }[] }>;
 }
 
 const SECRET_KEY = 'sk_test_51PlugboardSimulatorKey0000000000';
@@ -37,12 +45,15 @@ const ACCOUNT = {
  * 100 requests/s limit. Responses carry every field the published schemas require.
  */
 export async function startSimulator(opts: StripeSimulatorOptions = {}): Promise<StripeSimulator> {
-  const seeded: SeedCounts = opts.seed === undefined
-    ? DEFAULT_SEED
-    : { customers: opts.seed, products: opts.seed, invoices: opts.seed, subscriptions: opts.seed };
+  const seeded: SeedCounts = {
+    ...(opts.seed === undefined ? DEFAULT_SEED : { customers: opts.seed, products: opts.seed, invoices: opts.seed, subscriptions: opts.seed }),
+    ...opts.seedCounts,
+  };
   let store = new StripeStore(seeded);
   let replays = new Map<string, { fingerprint: string; response: SimResponse }>();
   let webhookUrl = opts.webhookUrl;
+  // endpoints created with POST /v1/webhook_endpoints, each with the secret Stripe issues for it
+  const endpoints = new Map<string, Row & { url: string; enabled_events: string[]; secret: string }>();
   // request and event ids come from their own sequence, so traffic never shifts the ids of created records
   const ids = new Rng(0xfeed);
 
@@ -102,7 +113,7 @@ export async function startSimulator(opts: StripeSimulatorOptions = {}): Promise
       && Object.entries(rules.filters).every(([k, test]) => req.query[k] === undefined || test(r, req.query[k]));
     const all = store.list(resource);
     const cursor = p.startingAfter ?? p.endingBefore;
-    const at = cursor === undefined ? -1 : all.findIndex((r) => r.id === cursor);
+    const at = cursor === undefined ? -1 : store.position(resource, cursor);
     if (cursor !== undefined && at < 0) throw noSuch(rules.object, cursor, p.startingAfter ? 'starting_after' : 'ending_before', 400);
     let data: Row[];
     let hasMore: boolean;
@@ -111,9 +122,11 @@ export async function startSimulator(opts: StripeSimulatorOptions = {}): Promise
       data = newer.slice(-p.limit);
       hasMore = newer.length > p.limit;
     } else {
-      const older = all.slice(at + 1).filter(keep);
-      data = older.slice(0, p.limit);
-      hasMore = older.length > p.limit;
+      // one past the page tells whether there is more
+      data = [];
+      for (let i = at + 1; i < all.length && data.length <= p.limit; i++) if (keep(all[i])) data.push(all[i]);
+      hasMore = data.length > p.limit;
+      data = data.slice(0, p.limit);
     }
     return json({ object: 'list', data, has_more: hasMore, url: `/v1/${resource}` });
   };
@@ -142,22 +155,52 @@ export async function startSimulator(opts: StripeSimulatorOptions = {}): Promise
       });
     }));
 
-  const sign = (payload: string, timestamp = nowSeconds()): string =>
-    `t=${timestamp},v1=${createHmac('sha256', WEBHOOK_SECRET).update(`${timestamp}.${payload}`).digest('hex')}`;
+  server
+    .route('POST', '/v1/webhook_endpoints', stripe(idempotent((req) => {
+      const f = form(req);
+      if (typeof f.url !== 'string' || !/^https?:\/\//.test(f.url)) throw invalid('Invalid URL: url must be an http(s) URL', 'url');
+      const events: unknown = f.enabled_events;
+      if (!Array.isArray(events) || events.length === 0) throw invalid('Missing required param: enabled_events.', 'enabled_events');
+      const endpoint = {
+        id: ids.id('we'), object: 'webhook_endpoint', api_version: null, application: null, created: nowSeconds(), description: f.description ?? null,
+        enabled_events: events.map(String), livemode: false, metadata: {}, secret: `whsec_${randomBytes(24).toString('base64url')}`, status: 'enabled', url: f.url,
+      };
+      endpoints.set(endpoint.id, endpoint as never);
+      return json(endpoint);
+    })))
+    .route('GET', '/v1/webhook_endpoints', stripe(() => json({
+      object: 'list', url: '/v1/webhook_endpoints', has_more: false,
+      data: [...endpoints.values()].map(({ secret: _secret, ...e }) => e),
+    })))
+    .route('DELETE', '/v1/webhook_endpoints/:id', stripe((req) => {
+      if (!endpoints.delete(req.params.id)) throw noSuch('webhook_endpoint', req.params.id);
+      return json({ id: req.params.id, object: 'webhook_endpoint', deleted: true });
+    }));
 
-  const emit = async (type: string, object: Record<string, unknown>) => {
-    if (!webhookUrl) throw new Error('no webhook URL: pass webhookUrl or POST /__sim/webhook {"url": ...}');
+  const sign = (payload: string, timestamp = nowSeconds(), secret = WEBHOOK_SECRET): string =>
+    signWebhook(stripeSignature, secret, { body: payload, timestamp })['stripe-signature'];
+
+  const emit = async (type: string, object: Record<string, unknown>, o: { account?: string } = {}) => {
+    const targets = [
+      ...(webhookUrl ? [{ url: webhookUrl, secret: WEBHOOK_SECRET }] : []),
+      ...[...endpoints.values()].filter((e) => e.enabled_events.includes('*') || e.enabled_events.includes(type)),
+    ];
+    if (targets.length === 0) throw new Error('no webhook URL: pass webhookUrl, POST /__sim/webhook {"url": ...} or create a webhook endpoint');
     const event = {
       id: ids.id('evt'), object: 'event', api_version: API_VERSION, created: nowSeconds(), data: { object },
-      livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type,
+      livemode: false, pending_webhooks: targets.length, request: { id: null, idempotency_key: null }, type, ...(o.account ? { account: o.account } : {}),
     };
     const payload = JSON.stringify(event, null, 2);
-    const res = await fetch(webhookUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': sign(payload), 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' },
-      body: payload,
-    });
-    return { event, status: res.status };
+    const deliveries = await Promise.all(targets.map(async (t) => {
+      const res = await fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': sign(payload, nowSeconds(), t.secret), 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' },
+        body: payload,
+      });
+      await res.arrayBuffer();
+      return { url: t.url, status: res.status };
+    }));
+    return { event, status: deliveries[0].status, deliveries };
   };
 
   server
@@ -170,7 +213,7 @@ export async function startSimulator(opts: StripeSimulatorOptions = {}): Promise
       webhookUrl = body.url;
       return { url: webhookUrl };
     })
-    .control('emit', (body: { type: string; object: Record<string, unknown> }) => emit(body.type, body.object));
+    .control('emit', (body: { type: string; object: Record<string, unknown>; account?: string }) => emit(body.type, body.object, { account: body.account }));
 
   const url = await server.listen(opts.port);
   return {
@@ -180,6 +223,7 @@ export async function startSimulator(opts: StripeSimulatorOptions = {}): Promise
       return server.calls;
     },
     seeded,
+    records: (resource) => store.list(resource),
     sign,
     emit,
     close: () => server.close(),

@@ -1,0 +1,3 @@
+export * from './admin.module';
+export { adminSchema } from './admin.schema';
+export { configureAdmin } from './admin-http';

@@ -1,0 +1,34 @@
+import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { PlanLimits, TenantDb, User } from '../core/tenancy';
+import { BillingAccounts } from './billing-accounts.service';
+import { BillingGateway } from './billing-gateway';
+import { BillingSweeper } from './billing-sweeper.service';
+import { BillingWebhooks } from './billing-webhooks.service';
+import { BillingService } from './billing.service';
+import { Entitlements } from './entitlements.service';
+import { PlanCatalog } from './plan-catalog.service';
+import { PlanSync } from './plan-sync.service';
+import { StripeClientFactory } from './stripe-client.factory';
+import { UsageMeter } from './usage-meter.service';
+
+/**
+ * Plugboard's own plans and billing (issue 5). Global and imported by every process root: the
+ * entitlements it provides are asked by the rate limiter, connections, users, workflows and the sync
+ * engine wherever they run. The API root mounts `billingControllers`; workers add BillingWorkerModule.
+ */
+@Global()
+@Module({
+  providers: [
+    StripeClientFactory, BillingGateway, PlanCatalog, UsageMeter, Entitlements, BillingAccounts, BillingService, BillingWebhooks, PlanSync, BillingSweeper,
+    { provide: PlanLimits, useExisting: Entitlements },
+  ],
+  exports: [Entitlements, PlanLimits, PlanCatalog, BillingGateway, BillingAccounts, BillingService, BillingWebhooks, PlanSync, BillingSweeper, UsageMeter],
+})
+export class BillingModule implements OnModuleInit {
+  constructor(private readonly entitlements: Entitlements, private readonly db: TenantDb) {}
+
+  /** Users live in the core, which does not know billing: billing counts them itself. */
+  onModuleInit(): void {
+    this.entitlements.register('users', { count: () => this.db.repo(User).count() });
+  }
+}

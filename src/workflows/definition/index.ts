@@ -1,0 +1,3 @@
+export * from './workflow-definition';
+export * from './workflow-plan';
+export * from './definition-secrets';
