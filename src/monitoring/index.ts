@@ -12,6 +12,7 @@ export { SeriesBuffer } from './series/series-buffer.service';
 export { AlertEngine, type Condition } from './alerts/alert-engine.service';
 export { AlertRulesService, type EffectiveRule } from './alerts/alert-rules.service';
 export { AlertChannelsService, type AlertChannelView } from './channels/alert-channels.service';
+export { ChannelMessenger, NoChannelError, type ChannelMessage, type ChannelMessageResult } from './channels/channel-messenger.service';
 export { ALERT_TYPES, SEVERITIES, DEFAULT_RULES, type AlertType, type Severity, type AlertStatus } from './alerts/alert-types';
 export type { AlertView, AlertDetailView } from './alerts/alert-view';
 export { ALERT_FIRED_EVENT, ALERT_RESOLVED_EVENT, MONITORING_QUEUE } from './monitoring.constants';

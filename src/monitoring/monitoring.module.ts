@@ -10,6 +10,7 @@ import { AnalyticsController } from './analytics/analytics.controller';
 import { AnalyticsService } from './analytics/analytics.service';
 import { AlertChannelsController, NotificationsController } from './channels/alert-channels.controller';
 import { AlertChannelsService } from './channels/alert-channels.service';
+import { ChannelMessenger } from './channels/channel-messenger.service';
 import { ChannelSenders } from './channels/channel-senders';
 import { Notifier } from './channels/notifier.service';
 import { ConnectionChecks } from './health/connection-checks.service';
@@ -37,11 +38,11 @@ export const monitoringControllers = [
   imports: [ConnectionsModule, BullModule.registerQueue({ name: MONITORING_QUEUE })],
   providers: [
     MetricsService, SeriesStore, SeriesBuffer, ConnectionHealthStore, ConnectionChecks, IntegrationHealthService,
-    AlertRulesService, AlertEngine, ConditionEvaluator, Notifier, ChannelSenders, AlertChannelsService, PlatformEventsSubscriber,
+    AlertRulesService, AlertEngine, ConditionEvaluator, Notifier, ChannelSenders, ChannelMessenger, AlertChannelsService, PlatformEventsSubscriber,
     AnalyticsService, MonitorService,
   ],
   exports: [
-    MetricsService, SeriesStore, SeriesBuffer, IntegrationHealthService, AlertEngine, AlertRulesService, AlertChannelsService, Notifier,
+    MetricsService, SeriesStore, SeriesBuffer, IntegrationHealthService, AlertEngine, AlertRulesService, AlertChannelsService, Notifier, ChannelMessenger,
     AnalyticsService, MonitorService, BullModule,
   ],
 })

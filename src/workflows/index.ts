@@ -10,7 +10,6 @@ export { ExecutionRunner } from './engine/execution-runner';
 export { TemplateEngine, TemplateError } from './engine/template-engine';
 export { compilePlan, type WorkflowDefinition, type StepDefinition, type TriggerDefinition, PLATFORM_EVENTS } from './definition';
 export { WORKFLOW_QUEUE } from './engine/execution-intake';
-export { WorkflowNotifier } from './steps/notify.step';
 export { Workflow, WorkflowVersion, WorkflowExecution, WorkflowStepRun } from './workflow.entities';
 export { WorkflowsController, ExecutionsController, InboundWebhookController };
 

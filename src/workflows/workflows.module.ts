@@ -4,6 +4,7 @@ import { Entitlements } from '../billing';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../core/config';
 import { EventBus } from '../core/events';
 import { ConnectionsModule } from '../integrations/connections';
+import { MonitoringModule } from '../monitoring';
 import { PublishingModule } from '../integrations/publishing';
 import { SyncModule } from '../integrations/sync';
 import { DefinitionSecrets, PLATFORM_EVENTS } from './definition';
@@ -37,6 +38,7 @@ const handlers = [HttpRequestStep, PluginActionStep, SyncStep, PublishStep, Send
 @Module({
   imports: [
     ConnectionsModule,
+    MonitoringModule,
     SyncModule,
     PublishingModule,
     BullModule.registerQueueAsync({

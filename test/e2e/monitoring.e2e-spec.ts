@@ -194,6 +194,47 @@ describe('monitoring, alerting and analytics (the whole app, with its worker)', 
       await http().get(`/api/v1/alert-channels/${broken.id}`).set(owner).expect(404);
     });
 
+    it("carries a workflow's notify step to the named channel or to all that take its severity, and fails it for a channel that is not there", async () => {
+      const create = async (steps: object[]) => {
+        const wf = (await http().post('/api/v1/workflows').set(owner).send({ name: `notify ${randomUUID()}`, trigger: { type: 'api' }, steps }).expect(201)).body;
+        await http().post(`/api/v1/workflows/${wf.id}/activate`).set(owner).expect(200);
+        return wf.id as string;
+      };
+      const run = async (workflowId: string, input: object) => {
+        const id = (await http().post(`/api/v1/workflows/${workflowId}/run`).set(owner).send({ input }).expect(202)).body.id;
+        return waitFor('the execution', async () => {
+          const e = (await http().get(`/api/v1/executions/${id}`).set(owner).expect(200)).body;
+          return ['succeeded', 'failed'].includes(e.status) && e;
+        });
+      };
+      const named = await create([{ id: 'tell', type: 'notify', channel: 'Ops webhook', severity: 'warning', title: 'Deal won', message: 'Deal {{ trigger.body.deal }} closed at {{ trigger.body.amount }}' }]);
+      const done = await run(named, { deal: 'Acme', amount: 4200 });
+      expect(done.status).toBe('succeeded');
+      expect(done.steps[0].output).toMatchObject({ sent: 1, channels: [{ name: 'Ops webhook', type: 'webhook', status: 'sent', reason: null }] });
+      const got = posts('/hook', /Deal Acme closed/);
+      expect(got).toHaveLength(1);
+      expect(new Webhook(signingSecret).verify(got[0].body, got[0].headers as Record<string, string>)).toMatchObject({
+        type: 'message', data: { subject: '[Plugboard] Deal won', body: 'Deal Acme closed at 4200', alert: null, source: { kind: 'workflow', workflowId: named, executionId: done.id, step: 'tell' } },
+      });
+
+      // no channel named: every enabled channel that takes the severity (the SMS pager wants critical; the rest take warning and above)
+      const broadcast = await create([{ id: 'all', type: 'notify', severity: 'error', title: 'Nightly import', message: 'imported {{ trigger.body.n }} rows' }]);
+      const wide = await run(broadcast, { n: 17 });
+      expect([wide.status, wide.error]).toEqual(['succeeded', null]);
+      const reached = wide.steps[0].output.channels as { type: string; status: string }[];
+      expect(reached.map((c) => c.type).sort()).toEqual(['email', 'in_app', 'slack', 'webhook']);
+      expect(reached.every((c) => c.status === 'sent')).toBe(true);
+      expect(await inbox(owner, /Nightly import/)).toHaveLength(1);
+      expect(posts('/slack', /Nightly import/)).toHaveLength(1);
+      expect(texts(/Nightly import/)).toHaveLength(0);
+
+      const missing = await create([{ id: 'tell', type: 'notify', channel: 'No such channel', title: 't', message: 'm', retry: { attempts: 3, backoffMs: 10 } }]);
+      const failed = await run(missing, {});
+      expect(failed).toMatchObject({ status: 'failed', failedStep: 'tell' });
+      // a missing channel is not worth retrying
+      expect(failed.steps[0]).toMatchObject({ attempts: 1, error: expect.stringMatching(/no enabled alert channel is named No such channel/) });
+    });
+
     it('lists the rules with their defaults, and lets the tenant tune one', async () => {
       const rules = (await http().get('/api/v1/alert-rules').set(owner).expect(200)).body.data as { type: string; severity: string; params: Record<string, number>; isDefault: boolean }[];
       expect(rules.map((r) => r.type)).toEqual([

@@ -4,7 +4,11 @@ import { TenantDirectory } from '../../src/core/tenancy';
 import { signWebhook } from '../../src/core/plugin-sdk';
 import { signHubspotWebhook, startSimulator as startHubspot, type HubspotSimulator } from '../../src/plugins/hubspot/simulator/hubspot.simulator';
 import { startSimulator as startStripe, type StripeSimulator } from '../../src/plugins/stripe/simulator/stripe.simulator';
+import { startSimulator as startSlack, type SlackSimulator } from '../../src/plugins/slack/simulator/slack.simulator';
+import { slackSigningV0 } from '../../src/plugins/slack/webhooks';
 import { stripeSignature } from '../../src/plugins/stripe/webhooks';
+import { startSimulator as startTwilio, type TwilioSimulator } from '../../src/plugins/twilio/simulator/twilio.simulator';
+import { twilioSignature } from '../../src/plugins/twilio/webhooks';
 import { freePort, startTestApp, type TenantSession, type TestApp } from '../support/test-app';
 import { until } from '../support/until';
 
@@ -31,11 +35,13 @@ describe('inbound webhooks', () => {
   let a: TenantSession;
   let stripe: StripeSimulator;
   let hubspot: HubspotSimulator;
+  let slack: SlackSimulator;
+  let twilio: TwilioSimulator;
   let ds: DataSource;
   let stripeConn: string;
   const received: PlatformEvent[] = [];
   const failed: PlatformEvent[] = [];
-  const saved = { stripe: process.env.PLUGIN_STRIPE_BASE_URL, hubspot: process.env.PLUGIN_HUBSPOT_BASE_URL };
+  const saved = { stripe: process.env.PLUGIN_STRIPE_BASE_URL, hubspot: process.env.PLUGIN_HUBSPOT_BASE_URL, slack: process.env.PLUGIN_SLACK_BASE_URL, twilio: process.env.PLUGIN_TWILIO_BASE_URL };
 
   const http = () => t.http();
   const events = async (query = ''): Promise<EventView[]> => (await http().get(`/api/v1/webhook-events?limit=200${query}`).set(a.auth).expect(200)).body.data;
@@ -58,6 +64,10 @@ describe('inbound webhooks', () => {
     hubspot = await startHubspot({ seed: 20 });
     process.env.PLUGIN_STRIPE_BASE_URL = stripe.url;
     process.env.PLUGIN_HUBSPOT_BASE_URL = hubspot.url;
+    slack = await startSlack({ seed: 21 });
+    twilio = await startTwilio({ seed: 22 });
+    process.env.PLUGIN_SLACK_BASE_URL = slack.url;
+    process.env.PLUGIN_TWILIO_BASE_URL = twilio.url;
     const port = await freePort();
     t = await startTestApp({
       label: 'webhooks-in', withWorker: true, port,
@@ -84,7 +94,9 @@ describe('inbound webhooks', () => {
     await t?.close();
     await stripe?.close();
     await hubspot?.close();
-    for (const [k, v] of [['PLUGIN_STRIPE_BASE_URL', saved.stripe], ['PLUGIN_HUBSPOT_BASE_URL', saved.hubspot]] as const) {
+    await slack?.close();
+    await twilio?.close();
+    for (const [k, v] of [['PLUGIN_STRIPE_BASE_URL', saved.stripe], ['PLUGIN_HUBSPOT_BASE_URL', saved.hubspot], ['PLUGIN_SLACK_BASE_URL', saved.slack], ['PLUGIN_TWILIO_BASE_URL', saved.twilio]] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
@@ -235,5 +247,52 @@ describe('inbound webhooks', () => {
 
     await http().delete(`/api/v1/connections/${conn}`).set(a.auth).expect(200);
     expect((await endpoints()).map((e) => e.url)).not.toContain(`${t.config.PUBLIC_URL}/webhooks/stripe/${conn}`);
+  });
+
+  it('answers Slack\'s signed URL challenge without storing it, then takes its events once, by event_id', async () => {
+    const signingSecret = 'slack-signing-secret-for-tests';
+    const conn = await connect({ plugin: 'slack', name: 'slack', credentials: { ...slack.credentials, webhookSecret: signingSecret } });
+    const post = (body: string, secret = signingSecret) =>
+      http().post(`/webhooks/slack/${conn}`).set({ 'content-type': 'application/json', ...signWebhook(slackSigningV0, secret, { body }) }).send(body);
+    const before = await count(`SELECT count(*) AS n FROM webhook_events WHERE connection_id = $1`, [conn]);
+
+    const challenge = JSON.stringify({ token: 'legacy', challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' });
+    expect((await post(challenge).expect(200)).body).toEqual({ challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P' });
+    // the challenge proves the URL only to whoever holds the signing secret
+    await post(challenge, 'another-secret').expect(401);
+
+    const callback = JSON.stringify({
+      token: 'legacy', team_id: 'T0001', api_app_id: 'A0001', type: 'event_callback', event_id: 'Ev0PV52K21', event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'channel_rename', channel: { id: 'C0RENAMED', name: 'renamed', created: 1360782804 }, event_ts: '1360782804.000200' },
+    });
+    expect((await post(callback).expect(200)).body).toEqual({ accepted: 1, duplicates: 0 });
+    // Slack retries a slow delivery with the same event_id (and X-Slack-Retry-Num)
+    expect((await post(callback).set('x-slack-retry-num', '1').expect(200)).body).toEqual({ accepted: 0, duplicates: 1 });
+    const stored = await until('processed', async () => (await events(`&connectionId=${conn}&status=processed`)).at(0));
+    expect(stored).toMatchObject({ type: 'slack.channel_rename', externalId: 'Ev0PV52K21', entity: 'channels' });
+    expect(await count(`SELECT count(*) AS n FROM webhook_events WHERE connection_id = $1`, [conn])).toBe(before + 1);
+    expect(received.filter((e) => e.data.connectionId === conn).map((e) => e.data.externalIds)).toEqual([['C0RENAMED']]);
+  });
+
+  it('takes Twilio\'s form-encoded status callbacks signed over the URL and sorted parameters, one event per message status', async () => {
+    const conn = await connect({ plugin: 'twilio', name: 'twilio', credentials: twilio.credentials });
+    const url = `${t.config.PUBLIC_URL}/webhooks/twilio/${conn}`;
+    const contentType = 'application/x-www-form-urlencoded';
+    const callback = (status: string) => new URLSearchParams({
+      AccountSid: twilio.credentials.accountSid, ApiVersion: '2010-04-01', From: '+15017122661', MessageSid: 'SM1234567890abcdef1234567890abcdef', MessageStatus: status, SmsSid: 'SM1234567890abcdef1234567890abcdef', SmsStatus: status, To: '+15558675310',
+    }).toString();
+    const post = (body: string, token = twilio.credentials.authToken) =>
+      http().post(`/webhooks/twilio/${conn}`).set({ 'content-type': contentType, ...signWebhook(twilioSignature, token, { url, body, contentType }) }).send(body);
+
+    expect((await post(callback('sent')).expect(200)).body).toEqual({ accepted: 1, duplicates: 0 });
+    expect((await post(callback('delivered')).expect(200)).body).toEqual({ accepted: 1, duplicates: 0 });
+    expect((await post(callback('delivered')).expect(200)).body).toEqual({ accepted: 0, duplicates: 1 });
+    await post(callback('failed'), 'not-the-auth-token').expect(401);
+    const done = await until('both processed', async () => {
+      const list = await events(`&connectionId=${conn}&status=processed`);
+      return list.length === 2 && list;
+    });
+    expect(done.map((e) => e.type).sort()).toEqual(['twilio.message.delivered', 'twilio.message.sent']);
+    expect(new Set(done.map((e) => e.externalId))).toEqual(new Set(['SM1234567890abcdef1234567890abcdef:sent', 'SM1234567890abcdef1234567890abcdef:delivered']));
   });
 });

@@ -151,6 +151,11 @@ export interface WebhookDefinition {
   /** for app-level webhooks: the value of routingSetting the payload names (a portal or account id) */
   routingKey?(payload: unknown, headers: Record<string, string>): string | null;
   parse(payload: unknown, headers: Record<string, string>): ParsedWebhookEvent[];
+  /**
+   * For a verified request that only proves the URL to the platform (a URL-verification challenge):
+   * the body to answer it with. Such a request is not an event and nothing of it is stored.
+   */
+  handshake?(payload: unknown): { body: unknown } | null;
   /** registers `url` at the platform when a connection is made (where the platform has an API for it) */
   subscribe?(ctx: PluginContext, target: { url: string }): Promise<WebhookSubscription>;
   /** removes that registration when the connection is removed */

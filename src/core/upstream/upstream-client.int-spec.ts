@@ -341,4 +341,33 @@ describe('upstream client against a shared Redis', () => {
     expect(err).toMatchObject({ status: 0, message: expect.stringContaining('timed out') });
     expect(Date.now() - started).toBeLessThan(2000);
   });
+
+  it('(g) sends a request that may have been applied once: a POST is retried only on a 429, with an idempotency key, or when it never left', async () => {
+    platform.faults = { down: true };
+    const http = (plugin: Partial<UpstreamTarget['plugin']> = {}) => process_({ maxAttempts: 3, breakerMinimumRps: 1000 }).create(target(plugin, `conn-${++seq}`));
+    const arrivals = async (req: Parameters<UpstreamHttp['request']>[0], plugin: Partial<UpstreamTarget['plugin']> = {}) => {
+      const before = platform.calls.length;
+      const err = await http(plugin).request(req).catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 503 });
+      return platform.calls.length - before;
+    };
+    expect(await arrivals({ method: 'POST', path: '/items', json: { name: 'once' } })).toBe(1);
+    expect(await arrivals({ method: 'PATCH', path: '/items/1', json: { name: 'once' } })).toBe(1);
+    // a key the platform does not understand makes nothing safe
+    expect(await arrivals({ method: 'POST', path: '/items', json: {}, idempotencyKey: 'k-1' })).toBe(1);
+    expect(await arrivals({ method: 'POST', path: '/items', json: {}, idempotencyKey: 'k-2' }, { idempotencyHeader: 'Idempotency-Key' })).toBe(3);
+    expect(await arrivals({ method: 'PUT', path: '/items/1', json: {} })).toBe(3);
+    expect(await arrivals({ method: 'GET', path: '/items' })).toBe(3);
+
+    platform.faults = { every429: 1, retryAfterSeconds: 0 };
+    const before = platform.calls.length;
+    await expect(http().request({ method: 'POST', path: '/items', json: {} })).rejects.toMatchObject({ status: 429 });
+    expect(platform.calls.length - before).toBe(3);
+
+    // refused before it was sent: nothing reached the platform, so it goes again
+    const attempts: number[] = [];
+    const nowhere = process_({ maxAttempts: 3 }, { onCall: (e) => void attempts.push(e.attempt) }).create({ ...target({}, `conn-${++seq}`), baseUrl: 'http://127.0.0.1:1' });
+    await expect(nowhere.request({ method: 'POST', path: '/items', json: {} })).rejects.toMatchObject({ status: 0 });
+    expect(attempts).toEqual([1, 2, 3]);
+  });
 });

@@ -106,14 +106,26 @@ export interface UpstreamObserver {
   onCircuitChange?(e: UpstreamEventBase & { state: CircuitStateName }): void;
 }
 
-/** An upstream answer that may succeed if tried again, with how long the platform asked us to wait. */
+/**
+ * An upstream answer that may succeed if tried again, with how long the platform asked us to wait;
+ * `replayable` false when the request may have been applied (a POST that got a 5xx).
+ */
 class RetryableUpstreamError extends UpstreamError {
-  constructor(status: number, body: unknown, plugin: string, readonly retryAfterMs: number | null) {
+  constructor(status: number, body: unknown, plugin: string, readonly retryAfterMs: number | null, readonly replayable = true) {
     super(status, body, plugin);
   }
 }
 
-class NetworkError extends Error {}
+class NetworkError extends Error {
+  constructor(message: string, readonly replayable: boolean) {
+    super(message);
+  }
+}
+
+/** Requests that may be sent twice without doing twice what they do. */
+const IDEMPOTENT_METHODS = new Set(['GET', 'PUT', 'DELETE']);
+/** Failures that happen before a request is sent: nothing reached the platform, so any request may go again. */
+const UNSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** Backoff that obeys Retry-After when the platform sends one, and jittered exponential otherwise. */
 class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
@@ -166,7 +178,8 @@ export class UpstreamClientFactory {
     const name = target.plugin.name;
     const base = eventBase(target);
     const retryPolicy = retry(
-      handleWhen((e) => e instanceof RetryableUpstreamError || e instanceof NetworkError),
+      // a POST or PATCH that may have been applied is not sent again unless an idempotency key makes that safe
+      handleWhen((e) => (e instanceof RetryableUpstreamError || e instanceof NetworkError) && e.replayable),
       {
         maxAttempts: p.maxAttempts - 1,
         backoff: new RetryAfterBackoff(new ExponentialBackoff({ initialDelay: p.initialBackoffMs, maxDelay: p.maxBackoffMs }), (waitMs, err) =>
@@ -260,13 +273,15 @@ export class UpstreamClientFactory {
     const started = performance.now();
     const { url, headers, body } = this.build(target, req);
     const method = req.method ?? 'GET';
+    const replayable = IDEMPOTENT_METHODS.has(method) || (!!req.idempotencyKey && !!target.plugin.idempotencyHeader);
     let res: Dispatcher.ResponseData;
     try {
       res = await this.dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method, headers, body });
     } catch (e) {
       const timeout = e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError;
       this.observer.onCall?.({ ...eventBase(target), method, status: 'error', durationMs: performance.now() - started, attempt, error: timeout ? 'timeout' : 'network' });
-      throw new NetworkError(`${target.plugin.name} ${timeout ? 'timed out' : 'unreachable'}: ${(e as Error).message}`);
+      const unsent = UNSENT_CODES.has((e as { code?: string }).code ?? '');
+      throw new NetworkError(`${target.plugin.name} ${timeout ? 'timed out' : 'unreachable'}: ${(e as Error).message}`, replayable || unsent);
     }
     const text = await res.body.text();
     const resHeaders = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
@@ -279,7 +294,8 @@ export class UpstreamClientFactory {
       throw new QuotaExhaustedError(target.plugin.name, target.connectionId, new Date(Date.now() + asked), 'platform_pause');
     }
     if (res.statusCode === 429 || res.statusCode >= 500) {
-      throw new RetryableUpstreamError(res.statusCode, parsed, target.plugin.name, asked);
+      // a 429 was refused, not applied: it may always go again
+      throw new RetryableUpstreamError(res.statusCode, parsed, target.plugin.name, asked, replayable || res.statusCode === 429);
     }
     if (res.statusCode >= 400) throw new UpstreamError(res.statusCode, parsed, target.plugin.name);
     return { status: res.statusCode, headers: resHeaders, body: parsed as T };

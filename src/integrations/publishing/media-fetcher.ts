@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Agent, request } from 'undici';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../../core/config';
 import { PublishRejection, type MediaReader, type PublishMedia } from '../../core/plugin-sdk';
-import { AddressGuard } from '../webhooks';
+import { AddressGuard, isAddressRefused } from '../../core/http';
 
 /** The most a media item may weigh: it is held in memory while a platform takes the upload. */
 export const MEDIA_MAX_BYTES = 128 * 1024 * 1024;
@@ -36,7 +36,7 @@ export class MediaFetcher implements MediaReader, OnModuleDestroy {
     try {
       res = await request(item.url, { dispatcher: this.agent, headers: { 'user-agent': 'Plugboard/0.1 (media fetch)' } });
     } catch (e) {
-      const refused = (e as { code?: string }).code === 'EADDRREFUSED_SSRF' || (e as { cause?: { code?: string } }).cause?.code === 'EADDRREFUSED_SSRF';
+      const refused = isAddressRefused(e);
       if (refused) throw new PublishRejection('media_unavailable', `media URL ${item.url}: ${(e as Error).message}`);
       throw new Error(`media URL ${item.url} is unreachable: ${(e as Error).message}`);
     }

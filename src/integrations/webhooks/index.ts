@@ -6,7 +6,6 @@ export { WebhookEndpointsService, type EndpointView } from './webhook-endpoints.
 export { WebhookDeliveriesService, type DeliveryView } from './webhook-deliveries.service';
 export { OutboxRelay } from './outbox-relay.service';
 // the SSRF guard, reused by publishing for the media URLs it fetches
-export { AddressGuard } from './address-guard';
 export { WebhookEvent } from './webhook-event.entity';
 export { WebhookEndpoint, WebhookDelivery } from './webhook-endpoint.entity';
 export { webhooksSchema } from './webhooks.schema';

@@ -10,7 +10,7 @@ import { signWebhook, webhookSchemes } from '../../core/plugin-sdk';
 import { REDIS } from '../../core/redis';
 import { RequestContext, TenantDb } from '../../core/tenancy';
 import { RecordsStore } from '../sync';
-import { AddressGuard } from './address-guard';
+import { AddressGuard } from '../../core/http';
 import { addToOutbox, OutboxRelay } from './outbox-relay.service';
 import { WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, type DeliveryStatus } from './webhook-endpoint.entity';
 import { WebhookEndpointsService } from './webhook-endpoints.service';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ValidationFailedException } from '../../core/http';
 import { TenantDb } from '../../core/tenancy';
 import { VaultService } from '../../core/vault';
-import { AddressGuard } from './address-guard';
+import { AddressGuard } from '../../core/http';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 
 /** How long the secret before a rotation still signs deliveries beside the new one, so receivers can switch over. */

@@ -23,6 +23,8 @@ export interface InboundDelivery {
 
 export type IngestOutcome =
   | { status: 200; accepted: number; duplicates: number }
+  /** a handshake the plugin answers: nothing was stored */
+  | { status: 200; reply: unknown }
   | { status: 401 | 404; detail: string };
 
 /** One event as it is stored, before the tenant's context exists (the rows carry their tenant). */
@@ -88,6 +90,8 @@ export class WebhookIngestService {
       await this.countRejections(plugin.name, verdicts);
       return UNVERIFIED;
     }
+    const handshake = hooks.handshake?.(payload);
+    if (handshake) return { status: 200, reply: handshake.body };
     const deliveryId = (verified[0].v as Extract<WebhookVerification, { ok: true }>).id;
     const rows = verified.flatMap(({ c }) => this.rows(plugin, c, payload, d, deliveryId));
     if (rows.length === 0) return { status: 200, accepted: 0, duplicates: 0 };

@@ -51,6 +51,7 @@ export class WebhookIngress implements OnModuleInit {
         body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
       });
       if (outcome.status !== 200) return problem(reply, req, outcome.status, outcome.detail);
+      if ('reply' in outcome) return reply.status(200).send(outcome.reply);
       return reply.status(200).send({ accepted: outcome.accepted, duplicates: outcome.duplicates });
     } catch (e) {
       // nothing was committed, so nothing may be acknowledged: the platform will deliver again

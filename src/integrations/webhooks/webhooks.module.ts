@@ -3,7 +3,7 @@ import { BullModule } from '@nestjs/bull';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../../core/config';
 import { ConnectionsModule } from '../connections';
 import { SyncModule } from '../sync';
-import { AddressGuard } from './address-guard';
+import { AddressGuard } from '../../core/http';
 import { OutboxRelay } from './outbox-relay.service';
 import { WebhookConnectionResolver } from './webhook-connections';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';

@@ -5,7 +5,7 @@ import { Agent, request } from 'undici';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../../core/config';
 import { VaultService } from '../../core/vault';
 import { ConnectionAccess } from '../../integrations/connections';
-import { AddressGuard } from '../../integrations/webhooks';
+import { AddressGuard } from '../../core/http';
 import type { AlertChannel, NotificationKind } from '../entities/alert-channel.entity';
 
 const TIMEOUT_MS = 10_000;
@@ -17,9 +17,13 @@ export interface OutgoingMessage {
   kind: NotificationKind;
   subject: string;
   body: string;
-  /** the alert, as the webhook channel sends it (null for a test) */
+  /** the alert, as the webhook channel sends it (null for a test or a message) */
   alert: Record<string, unknown> | null;
+  /** what sent a message (a workflow's execution and step) */
+  source?: Record<string, string>;
 }
+
+const WEBHOOK_TYPES: Record<NotificationKind, string> = { fired: 'alert.fired', resolved: 'alert.resolved', test: 'alert.test', message: 'message' };
 
 export interface EmailConfig { to: string[] }
 export interface WebhookConfig { url: string }
@@ -82,9 +86,8 @@ export class ChannelSenders implements OnApplicationShutdown {
   }
 
   private webhook(url: string, secret: string, m: OutgoingMessage): Promise<void> {
-    const type = m.kind === 'test' ? 'alert.test' : m.kind === 'resolved' ? 'alert.resolved' : 'alert.fired';
     const now = new Date();
-    const payload = JSON.stringify({ type, timestamp: now.toISOString(), data: { subject: m.subject, body: m.body, alert: m.alert } });
+    const payload = JSON.stringify({ type: WEBHOOK_TYPES[m.kind], timestamp: now.toISOString(), data: { subject: m.subject, body: m.body, alert: m.alert, ...(m.source ? { source: m.source } : {}) } });
     const signature = new Webhook(secret).sign(m.id, now, payload);
     return this.post(url, payload, { 'webhook-id': m.id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature });
   }
@@ -94,7 +97,9 @@ export class ChannelSenders implements OnApplicationShutdown {
     const opened = await this.access.open(config.connectionId);
     const action = Object.hasOwn(opened.plugin.actions, config.action) ? opened.plugin.actions[config.action] : undefined;
     if (!action) throw new Error(`plugin ${opened.plugin.name} has no action ${config.action}`);
-    const text = m.subject.length <= 1600 ? m.subject : `${m.subject.slice(0, 1599)}…`;
+    // an alert's subject says it all; a message is its text
+    const full = m.kind === 'message' ? `${m.subject}: ${m.body}` : m.subject;
+    const text = full.length <= 1600 ? full : `${full.slice(0, 1599)}…`;
     for (const to of config.to) await action.run(opened.context, action.input.parse({ to, body: text }));
   }
 

@@ -7,7 +7,7 @@ import { TenantJobs } from '../../core/queue';
 import { RequestContext, TenantDb } from '../../core/tenancy';
 import { alertPayload } from '../alerts/alert-view';
 import { severityRank } from '../alerts/alert-types';
-import { AlertChannel, AlertNotification, type NotificationKind } from '../entities/alert-channel.entity';
+import { AlertChannel, AlertNotification } from '../entities/alert-channel.entity';
 import { Alert, AlertEvent, type AlertEventKind } from '../entities/alert.entity';
 import { MONITORING_QUEUE, NOTIFY_JOB } from '../monitoring.constants';
 import { ChannelSenders, type OutgoingMessage } from './channel-senders';
@@ -100,7 +100,7 @@ export class Notifier {
    * incident of the same condition was sent lately) or the hourly rate limit, else pending. In-app
    * channels are delivered by this row alone.
    */
-  private async decide(channel: AlertChannel, alert: Alert, kind: Exclude<NotificationKind, 'test'>): Promise<AlertNotification> {
+  private async decide(channel: AlertChannel, alert: Alert, kind: 'fired' | 'resolved'): Promise<AlertNotification> {
     const message = this.compose(alert, kind);
     const decided = await this.dataSource.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`plugboard.alert-channel:${channel.id}`]);

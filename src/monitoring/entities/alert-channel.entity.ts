@@ -53,7 +53,8 @@ export class AlertChannel extends TenantOwnedEntity {
   updatedAt: Date;
 }
 
-export type NotificationKind = 'fired' | 'resolved' | 'test';
+/** `message`: not an alert, a one-off message (a workflow's notify step) */
+export type NotificationKind = 'fired' | 'resolved' | 'test' | 'message';
 export type NotificationStatus = 'pending' | 'sent' | 'failed' | 'suppressed';
 
 /** One message to one channel; the in-app channel's inbox is the list of these. */

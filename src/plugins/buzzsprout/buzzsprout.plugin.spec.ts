@@ -90,13 +90,13 @@ describe('buzzsprout plugin against its simulator', () => {
     }
   });
 
-  it('retries a 500 and creates the episode once', async () => {
+  it('does not send an episode twice: a 500 on the create is reported, not retried (Buzzsprout takes no idempotency key)', async () => {
     const before = sim.episodes().length;
     const podcastCtx = { ...ctx, settings: { podcastId: sim.podcastId } };
     const callsBefore = sim.calls.length;
     await simControl(sim, 'faults', { rate500: 1, times: 1 });
-    await publishThrough(plugin, podcastCtx, { contentType: 'episode', title: 'After a blip', text: 'notes', media: [audio] });
-    expect(sim.episodes().length).toBe(before + 1);
-    expect(sim.calls.slice(callsBefore).map((c) => `${c.method} ${c.status}`)).toEqual(['POST 500', 'POST 201']);
+    await expect(publishThrough(plugin, podcastCtx, { contentType: 'episode', title: 'After a blip', text: 'notes', media: [audio] })).rejects.toMatchObject({ status: 500 });
+    expect(sim.episodes().length).toBe(before);
+    expect(sim.calls.slice(callsBefore).map((c) => `${c.method} ${c.status}`)).toEqual(['POST 500']);
   });
 });

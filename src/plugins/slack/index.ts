@@ -4,13 +4,14 @@ import { slackManifest } from './manifest';
 import { slackPublisher } from './publisher';
 import { authTest } from './slack.client';
 import { channelsSync } from './syncs/channels.sync';
+import { slackWebhooks } from './webhooks';
 
-// Slack's Events API is not declared yet: its signing scheme (webhooks.ts) awaits the webhook receiver settling in the SDK.
 export default definePlugin({
   ...slackManifest,
   entities: { channels: channelsSync },
   actions: { post_message: postMessageAction },
   publisher: slackPublisher,
+  webhooks: slackWebhooks,
   async checkConnection(ctx) {
     try {
       const me = await authTest(ctx);

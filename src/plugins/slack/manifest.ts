@@ -14,6 +14,7 @@ export const slackManifest = {
     kind: 'api_key',
     fields: {
       botToken: { label: 'Bot token', secret: true, required: true, description: 'xoxb-..., from OAuth & Permissions of your Slack app (scopes chat:write, channels:read, groups:read)' },
+      webhookSecret: { label: 'Signing secret', secret: true, required: false, description: 'from Basic Information of your Slack app; needed to receive its events at /webhooks/slack/<connection id>' },
     },
     inject: [{ in: 'header', name: 'Authorization', value: 'Bearer {botToken}' }],
   }],

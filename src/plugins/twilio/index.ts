@@ -3,6 +3,7 @@ import { sendSmsAction } from './actions/send-sms.action';
 import { twilioManifest } from './manifest';
 import { currentAccount } from './twilio.client';
 import type { TwilioError } from './twilio.types';
+import { twilioWebhooks } from './webhooks';
 
 export default definePlugin({
   ...twilioManifest,
@@ -10,6 +11,7 @@ export default definePlugin({
   actions: {
     send_sms: sendSmsAction,
   },
+  webhooks: twilioWebhooks,
   async checkConnection(ctx) {
     try {
       const account = await currentAccount(ctx);

@@ -1,4 +1,4 @@
-import type { WebhookScheme } from '../../core/plugin-sdk';
+import { defineWebhooks, z, type WebhookScheme } from '../../core/plugin-sdk';
 
 /**
  * How Twilio signs the requests it makes to an app (status callbacks, incoming messages):
@@ -15,3 +15,28 @@ export const twilioSignature: WebhookScheme = {
   signature: { header: 'X-Twilio-Signature', format: { kind: 'plain' } },
   bodyHashParam: 'bodySHA256',
 };
+
+/** The form Twilio posts to a message's StatusCallback, or to a number's incoming-message URL. */
+const messageCallback = z.looseObject({
+  MessageSid: z.string(),
+  AccountSid: z.string(),
+  // status callbacks name the new status; an incoming message says SmsStatus=received
+  MessageStatus: z.string().optional(),
+  SmsStatus: z.string().optional(),
+  ErrorCode: z.string().optional(),
+});
+
+/**
+ * Message status callbacks and incoming messages, at the connection's URL
+ * (`/webhooks/twilio/<connection id>`), signed with the account's auth token. A message passes
+ * through several statuses, so the event is the message and its status.
+ */
+export const twilioWebhooks = defineWebhooks({
+  scheme: twilioSignature,
+  secretField: 'authToken',
+  parse: (payload) => {
+    const m = messageCallback.parse(payload);
+    const status = m.MessageStatus ?? m.SmsStatus ?? 'received';
+    return [{ id: `${m.MessageSid}:${status}`, type: `message.${status}`, occurredAt: null, externalIds: [m.MessageSid], data: m }];
+  },
+});

@@ -120,7 +120,7 @@ const notifyStep = z.strictObject({
   ...base,
   type: z.literal('notify'),
   channel: text(200).optional(),
-  severity: z.enum(['info', 'warning', 'critical']).default('info'),
+  severity: z.enum(['info', 'warning', 'error', 'critical']).default('info'),
   title: text(1000),
   message: text(10_000),
 });

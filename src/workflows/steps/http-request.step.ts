@@ -1,10 +1,11 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../../core/config';
+import { isAddressRefused } from '../../core/http';
 import type { StepOf } from '../definition';
 import { DefinitionSecrets } from '../definition';
 import { maskSecrets } from '../engine/secret-mask';
 import { PermanentStepError, textField, type StepContext, type StepHandler } from './step-handler';
-import { ForbiddenAddressError, SafeHttpAgent } from './safe-http';
+import { SafeHttpAgent } from './safe-http';
 
 const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 
@@ -56,8 +57,7 @@ export class HttpRequestStep implements StepHandler<StepOf<'http_request'>>, OnM
     try {
       res = await this.agent.dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method: method as 'GET', headers, body, signal: ctx.signal });
     } catch (e) {
-      const cause = (e as { cause?: unknown }).cause;
-      if (e instanceof ForbiddenAddressError || cause instanceof ForbiddenAddressError) throw new PermanentStepError(((cause as Error) ?? e).message);
+      if (isAddressRefused(e)) throw new PermanentStepError(((e as { cause?: Error }).cause ?? (e as Error)).message);
       throw new RetryableHttpError(`${method} ${url.host} failed: ${(e as Error).message}`);
     }
     const text = await readLimited(res.body as unknown as AsyncIterable<Buffer>, MAX_RESPONSE_BYTES);

@@ -8,12 +8,22 @@ const BLOCKED_V4 = [
 ];
 const BLOCKED_V6 = ['::/128', '::1/128', '64:ff9b::/96', '100::/64', '2001:db8::/32', 'fc00::/7', 'fe80::/10', 'ff00::/8'];
 
+/** The code of the error a guarded connection fails with, on the error or its cause. */
+export const ADDRESS_REFUSED = 'EADDRREFUSED_SSRF';
+
+/** Whether a request failed because the guard refused the address its host resolved to. */
+export function isAddressRefused(e: unknown): boolean {
+  const err = e as { code?: string; cause?: { code?: string } } | null;
+  return err?.code === ADDRESS_REFUSED || err?.cause?.code === ADDRESS_REFUSED;
+}
+
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /**
- * The SSRF guard of outbound webhooks. Hostnames are checked where the connection is made (the
+ * The SSRF guard of every request to a URL a tenant gives (outbound webhooks, alert channels,
+ * workflow HTTP steps, media to publish). Hostnames are checked where the connection is made (the
  * lookup the HTTP agent uses), so a name cannot resolve to a public address when checked and to an
- * internal one when connected. An operator may open networks (OUTBOUND_WEBHOOK_ALLOWED_NETWORKS).
+ * internal one when connected. An operator may open networks (the *_ALLOWED_NETWORKS settings).
  */
 export class AddressGuard {
   private readonly blocked = new BlockList();
@@ -57,7 +67,7 @@ export class AddressGuard {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, []);
       const refused = addresses.map((a) => this.refusal(a.address)).find((r) => r !== null);
-      if (refused) return callback(Object.assign(new Error(`refused to connect to ${hostname}: ${refused}`), { code: 'EADDRREFUSED_SSRF' }), []);
+      if (refused) return callback(Object.assign(new Error(`refused to connect to ${hostname}: ${refused}`), { code: ADDRESS_REFUSED }), []);
       if (options.all) return callback(null, addresses);
       callback(null, addresses[0].address, addresses[0].family);
     });
