@@ -19,10 +19,12 @@
  * 90% of its best rate; targets: ratio >= 0.2 and p99 < 50 ms there.
  *
  * Env knobs: BENCH_DURATION (s per run, default 5), BENCH_WARMUP (s, default 2),
- * BENCH_LEVELS (concurrencies, default 1,8,32,64,128).
+ * BENCH_LEVELS (concurrencies, default 1,8,32,64,128). BENCH_CPU_PROF=1 writes a .cpuprofile of the
+ * API to $TMPDIR/plugboard-bench-profiles/ (summarise with node bench/lib/profile-summary.js <file>).
  */
 const autocannon = require('autocannon');
 const { createHmac } = require('node:crypto');
+const os = require('node:os');
 const path = require('node:path');
 const { createBenchDatabase, createBenchRedisPrefix, forkChild, table, machineLine, cleanUp, runBench } = require('./lib/common');
 
@@ -79,7 +81,11 @@ async function main() {
       NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: db.url, REDIS_PREFIX: redis.prefix, MIGRATE_ON_BOOT: 'true',
       PLUGIN_STRIPE_BASE_URL: sim.url, PORT: '0',
     };
-    const api = await forkChild(SERVER, { env: { ...env, BENCH_SERVER: 'api', PLUGBOARD_ROLE: 'api' } });
+    const profDir = path.join(os.tmpdir(), 'plugboard-bench-profiles');
+    const api = await forkChild(SERVER, {
+      env: { ...env, BENCH_SERVER: 'api', PLUGBOARD_ROLE: 'api' },
+      execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+    });
     children.push(api.child);
     const base = api.msg.url;
     console.log(`plugboard api (pid ${api.msg.pid}) on ${base}, database ${db.name}, REDIS_PREFIX ${redis.prefix}`);

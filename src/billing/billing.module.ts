@@ -1,5 +1,6 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
-import { PlanLimits, TenantDb, User } from '../core/tenancy';
+import { UsersService } from '../core/auth';
+import { PlanLimits } from '../core/tenancy';
 import { BillingAccounts } from './billing-accounts.service';
 import { BillingGateway } from './billing-gateway';
 import { BillingSweeper } from './billing-sweeper.service';
@@ -25,10 +26,14 @@ import { UsageMeter } from './usage-meter.service';
   exports: [Entitlements, PlanLimits, PlanCatalog, BillingGateway, BillingAccounts, BillingService, BillingWebhooks, PlanSync, BillingSweeper, UsageMeter],
 })
 export class BillingModule implements OnModuleInit {
-  constructor(private readonly entitlements: Entitlements, private readonly db: TenantDb) {}
+  constructor(private readonly entitlements: Entitlements, private readonly users: UsersService) {}
 
-  /** Users live in the core, which does not know billing: billing counts them itself. */
+  /** Users live in the core, which does not know billing: billing registers them as a limited resource. */
   onModuleInit(): void {
-    this.entitlements.register('users', { count: () => this.db.repo(User).count() });
+    this.entitlements.register('users', {
+      count: () => this.users.countActive(),
+      pauseBeyond: (keep, reason) => this.users.pauseBeyond(keep, reason),
+      resumePaused: (limit) => this.users.resumePaused(limit),
+    });
   }
 }

@@ -149,6 +149,8 @@ describe('billing', () => {
     let key: string;
     let subId: string;
     let customerId: string;
+    const members = [`member-a-${Date.now()}@example.test`, `member-b-${Date.now()}@example.test`];
+    const logIn = (email: string) => a.http().post('/api/v1/auth/login').send({ email, password: 'member password 1' });
     const usable = async () => (await connections(s)).filter((c) => c.status !== 'disabled').length;
 
     beforeAll(async () => {
@@ -205,6 +207,7 @@ describe('billing', () => {
       expect(invoices[0]).toMatchObject({ status: 'paid', currency: 'usd', amountPaid: invoices[0].amountDue });
       expect(invoices[1]).toMatchObject({ amountDue: 4900, status: 'paid' });
       await connect(s, 'six').expect(201);
+      for (const email of members) await a.http().post('/api/v1/users').set(s.auth).send({ email, password: 'member password 1', role: 'member' }).expect(201);
       expect(await planOf(s.tenantId)).toBe('professional');
     });
 
@@ -238,6 +241,12 @@ describe('billing', () => {
       expect(all.map((c) => `${c.name}:${c.status}`)).toEqual(['one:healthy', 'two:healthy', 'three:disabled', 'four:disabled', 'five:disabled', 'six:disabled']);
       expect(all[5].statusReason).toMatch(/^paused by the plan limit: the tenant is now on the Free plan/);
       await connect(s, 'seven').expect(402);
+      // Free has room for one user: the owner keeps working, the members are paused (kept, sessions ended)
+      const users = (await a.http().get('/api/v1/users').set(s.auth).expect(200)).body.data as { email: string; role: string; pausedReason: string | null }[];
+      expect(users.map((u) => `${u.role}:${u.pausedReason ? 'paused' : 'active'}`).sort()).toEqual(['member:paused', 'member:paused', 'owner:active']);
+      expect(users.find((u) => u.role === 'member')!.pausedReason).toMatch(/^paused by the plan limit: the tenant is now on the Free plan/);
+      const refused = await logIn(members[0]).expect(403);
+      expect(refused.body.detail).toMatch(/^this user is paused \(paused by the plan limit: .*\); the tenant's owner can upgrade the plan/);
       // a check of a paused connection passes but does not bring it back; syncs are refused
       expect((await a.http().post(`/api/v1/connections/${all[5].id}/test`).set(s.auth).expect(200)).body.ok).toBe(true);
       expect((await a.http().get(`/api/v1/connections/${all[5].id}`).set(s.auth).expect(200)).body.status).toBe('disabled');
@@ -252,6 +261,7 @@ describe('billing', () => {
       const view = (await a.http().post('/api/v1/billing/subscription/reactivate').set(s.auth).expect(200)).body;
       expect(view).toMatchObject({ plan: 'professional', subscription: { status: 'active', pastDueSince: null, graceEndsAt: null } });
       expect((await connections(s)).map((c) => c.status)).toEqual(Array(6).fill('healthy'));
+      for (const email of members) await logIn(email).expect(200);
       expect(eventsOf('billing.plan_changed', s.tenantId).at(-1)!.data).toMatchObject({ from: 'free', to: 'professional', direction: 'upgrade' });
       await sim.settled();
       expect(await planOf(s.tenantId)).toBe('professional');

@@ -1,4 +1,4 @@
-import { ConflictException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ConflictException, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../config';
@@ -48,10 +48,11 @@ export class AuthService {
 
   async login(emailInput: string, password: string): Promise<SessionTokens> {
     const email = emailInput.toLowerCase();
-    const user = await this.dataSource.manager.findOne(User, { where: { email }, select: { id: true, tenantId: true, email: true, name: true, role: true, passwordHash: true } });
+    const user = await this.dataSource.manager.findOne(User, { where: { email }, select: { id: true, tenantId: true, email: true, name: true, role: true, passwordHash: true, pausedReason: true } });
     // verify runs even for unknown emails so the answer takes as long either way
     const ok = await this.hasher.verify(password, user?.passwordHash);
     if (!user || !ok) throw new UnauthorizedException('wrong email or password');
+    if (user.pausedReason) throw pausedUser(user.pausedReason);
     const tenant = await this.dataSource.manager.findOneOrFail(Tenant, { where: { id: user.tenantId } });
     await this.dataSource.manager.update(User, { id: user.id }, { lastLoginAt: new Date() });
     return this.issue(user, tenant);
@@ -68,13 +69,15 @@ export class AuthService {
         await m.update(RefreshToken, { familyId: row.familyId, tenantId: row.tenantId, revokedAt: IsNull() }, { revokedAt: new Date() });
         return { kind: 'replayed' as const };
       }
-      await m.update(RefreshToken, { id: row.id }, { revokedAt: new Date() });
       const user = await m.findOneOrFail(User, { where: { id: row.userId, tenantId: row.tenantId } });
+      if (user.pausedReason) return { kind: 'paused' as const, reason: user.pausedReason };
+      await m.update(RefreshToken, { id: row.id }, { revokedAt: new Date() });
       const tenant = await m.findOneOrFail(Tenant, { where: { id: row.tenantId } });
       return { kind: 'issued' as const, session: await this.issue(user, tenant, row.familyId, m) };
     });
     if (outcome.kind === 'unknown') throw new UnauthorizedException('unknown or expired refresh token');
     if (outcome.kind === 'replayed') throw new UnauthorizedException('this refresh token was already used; every session of its family is now revoked');
+    if (outcome.kind === 'paused') throw pausedUser(outcome.reason);
     return outcome.session;
   }
 
@@ -91,4 +94,8 @@ export class AuthService {
       tenant: { id: tenant.id, name: tenant.name, slug: tenant.slug, plan: tenant.plan },
     };
   }
+}
+
+function pausedUser(reason: string): ForbiddenException {
+  return new ForbiddenException(`this user is paused (${reason}); the tenant's owner can upgrade the plan to bring it back`);
 }

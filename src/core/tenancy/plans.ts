@@ -2,6 +2,9 @@ export type PlanId = 'free' | 'starter' | 'professional' | 'enterprise';
 
 export const PLAN_IDS: readonly PlanId[] = ['free', 'starter', 'professional', 'enterprise'];
 
+/** How a reason starts when a plan limit paused something: resuming touches only what was paused this way. */
+export const PLAN_PAUSE_REASON = 'paused by the plan limit: ';
+
 /** What core code limits by plan, of the things it owns. */
 export type CoreLimitedResource = 'users';
 

@@ -32,4 +32,8 @@ export class User extends TenantOwnedEntity {
 
   @Column('timestamptz', { name: 'last_login_at', nullable: true })
   lastLoginAt: Date | null;
+
+  /** set while the user may not log in (beyond the plan's user limit), saying why */
+  @Column('text', { name: 'paused_reason', nullable: true })
+  pausedReason: string | null;
 }

@@ -1,11 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Entitlements, type LimitedResourceProvider } from '../../billing';
-import { TenantDb } from '../../core/tenancy';
+import { PLAN_PAUSE_REASON, TenantDb } from '../../core/tenancy';
 import { Connection } from './connection.entity';
 import { ConnectionStatusService } from './connection-status.service';
-
-/** The reason a plan pause carries: resuming touches only connections paused this way. */
-export const PLAN_PAUSE_REASON = 'paused by the plan limit: ';
 
 export function isPausedByPlan(c: Pick<Connection, 'status' | 'statusReason'>): boolean {
   return c.status === 'disabled' && (c.statusReason ?? '').startsWith(PLAN_PAUSE_REASON);

@@ -1,4 +1,5 @@
 import { Core1764000000000 } from './1764000000000-core.migration';
+import { UserPause1764000000001 } from './1764000000001-user-pause.migration';
 
 /** Every migration, in order. Add each new file here: no globs (they break under some loaders). */
-export const migrations = [Core1764000000000];
+export const migrations = [Core1764000000000, UserPause1764000000001];
