@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { Branding, PLUGBOARD_NAME } from '../billing';
 import { isActionRefusal, messageOf } from './admin-errors';
 import type { AdminRequest } from './admin-scope';
 import { AdminSessions, type AdminSession, type Flash } from './session/admin-sessions.service';
@@ -37,12 +38,14 @@ type ViewReply = FastifyReply & { adminViewAsync(page: string, data: object, opt
  */
 @Injectable()
 export class AdminPages {
-  constructor(private readonly sessions: AdminSessions, private readonly csrf: CsrfTokens) {}
+  constructor(private readonly sessions: AdminSessions, private readonly csrf: CsrfTokens, private readonly branding: Branding) {}
 
   async page(req: AdminRequest, reply: FastifyReply, view: string, data: { title: string; section?: string } & Record<string, unknown>, status = 200): Promise<void> {
     const session = req.adminSession;
     const flash = session ? await this.sessions.takeFlash(session.id) : null;
-    const html = await (reply as ViewReply).adminViewAsync(`pages/${view}.hbs`, { ...this.common(session), flash, ...data }, { layout: 'layout.hbs' });
+    // a tenant owner sees their white-label name; operators run Plugboard
+    const brand = session?.tenantId ? await this.branding.nameOf(session.tenantId) : PLUGBOARD_NAME;
+    const html = await (reply as ViewReply).adminViewAsync(`pages/${view}.hbs`, { ...this.common(session), brand, flash, ...data }, { layout: 'layout.hbs' });
     this.send(reply, html, status);
   }
 

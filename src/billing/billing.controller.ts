@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Put, Query, Req } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
 import { ApiBearerAuth, ApiExcludeEndpoint, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
@@ -6,7 +6,8 @@ import type { FastifyRequest } from 'fastify';
 import { Public, Roles } from '../core/auth';
 import { BillingService, type InvoiceView, type PlanChange, type SubscriptionView } from './billing.service';
 import { BillingWebhooks, type WebhookOutcome } from './billing-webhooks.service';
-import { ChangePlanDto, CheckoutDto, InvoicesQueryDto, PortalDto } from './billing.dto';
+import { BrandingDto, ChangePlanDto, CheckoutDto, InvoicesQueryDto, PortalDto } from './billing.dto';
+import { Branding, type BrandingView } from './branding.service';
 import { Entitlements, type UsageView } from './entitlements.service';
 import { PlanCatalog } from './plan-catalog.service';
 import type { BillingPlan } from './billing-plan.entity';
@@ -120,4 +121,33 @@ export class BillingWebhookController {
   }
 }
 
-export const billingControllers = [BillingController, BillingWebhookController];
+/** White label: the tenant's product name instead of Plugboard's (Enterprise). */
+@ApiTags('billing')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@Controller('api/v1/branding')
+export class BrandingController {
+  constructor(private readonly branding: Branding) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The product name this tenant set, and the one its people see now (Plugboard without white label)' })
+  get(): Promise<BrandingView> {
+    return this.branding.view();
+  }
+
+  @Put()
+  @Roles('owner', 'admin')
+  @ApiOperation({ summary: 'Show this product name instead of Plugboard in alert and workflow messages and the admin panel (needs white label: 402 otherwise)' })
+  set(@Body() dto: BrandingDto): Promise<BrandingView> {
+    return this.branding.set(dto.productName);
+  }
+
+  @Delete()
+  @Roles('owner', 'admin')
+  @ApiOperation({ summary: 'Back to Plugboard\'s name' })
+  clear(): Promise<BrandingView> {
+    return this.branding.clear();
+  }
+}
+
+export const billingControllers = [BillingController, BillingWebhookController, BrandingController];

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PLAN_IDS, type PlanId } from '../core/tenancy';
 import { BILLING_INTERVALS, type BillingInterval } from './billing-account.entity';
 
@@ -59,4 +59,13 @@ export class InvoicesQueryDto {
   @IsString()
   @MaxLength(255)
   cursor?: string;
+}
+
+export class BrandingDto {
+  @ApiProperty({ example: 'Acme Connect', description: 'shown instead of Plugboard to this tenant\'s people (white label, Enterprise)' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(60)
+  @Matches(/^[^\r\n<>]+$/, { message: 'productName must be one line without < or >' })
+  productName: string;
 }

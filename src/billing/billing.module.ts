@@ -5,6 +5,7 @@ import { BillingAccounts } from './billing-accounts.service';
 import { BillingGateway } from './billing-gateway';
 import { BillingSweeper } from './billing-sweeper.service';
 import { BillingWebhooks } from './billing-webhooks.service';
+import { Branding } from './branding.service';
 import { BillingService } from './billing.service';
 import { Entitlements } from './entitlements.service';
 import { PlanCatalog } from './plan-catalog.service';
@@ -20,10 +21,10 @@ import { UsageMeter } from './usage-meter.service';
 @Global()
 @Module({
   providers: [
-    StripeClientFactory, BillingGateway, PlanCatalog, UsageMeter, Entitlements, BillingAccounts, BillingService, BillingWebhooks, PlanSync, BillingSweeper,
+    StripeClientFactory, BillingGateway, PlanCatalog, UsageMeter, Entitlements, BillingAccounts, BillingService, BillingWebhooks, PlanSync, BillingSweeper, Branding,
     { provide: PlanLimits, useExisting: Entitlements },
   ],
-  exports: [Entitlements, PlanLimits, PlanCatalog, BillingGateway, BillingAccounts, BillingService, BillingWebhooks, PlanSync, BillingSweeper, UsageMeter],
+  exports: [Entitlements, Branding, PlanLimits, PlanCatalog, BillingGateway, BillingAccounts, BillingService, BillingWebhooks, PlanSync, BillingSweeper, UsageMeter],
 })
 export class BillingModule implements OnModuleInit {
   constructor(private readonly entitlements: Entitlements, private readonly users: UsersService) {}

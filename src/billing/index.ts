@@ -2,7 +2,8 @@ import type { StripeBillingSimulator } from './simulator/stripe-billing.simulato
 
 export { BillingModule } from './billing.module';
 export { BillingWorkerModule } from './billing-worker.module';
-export { billingControllers, BillingController, BillingWebhookController, type PlanView } from './billing.controller';
+export { billingControllers, BillingController, BillingWebhookController, BrandingController, type PlanView } from './billing.controller';
+export { Branding, PLUGBOARD_NAME, type BrandingView } from './branding.service';
 export { billingSchema } from './billing.schema';
 export { Entitlements, type LimitedResourceProvider, type Allowance, type UsageView, type EnforcementResult } from './entitlements.service';
 export { PlanLimitExceededException, type LimitedResource, type PlanFeature } from './plan-limit.exception';

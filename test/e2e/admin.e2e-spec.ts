@@ -155,6 +155,23 @@ describe('admin panel over HTTP', () => {
     await session.get('/admin').expect(303);
   });
 
+  it("shows a white-label tenant's owner its product name, and operators Plugboard's; the name is text, never markup", async () => {
+    await ds.query(`UPDATE tenants SET plan = 'enterprise', branding = $1 WHERE id = $2`, [{ productName: 'Acme <Connect>' }, b.tenantId]);
+    try {
+      const owner = await adminLogin(t.http, b.email, b.password);
+      const page = (await owner.get('/admin').expect(200)).text;
+      expect(page).toContain('<a class="brand" href="/admin">Acme &lt;Connect&gt; <span>admin</span></a>');
+      expect(page).toMatch(/<title>[^<]* · Acme &lt;Connect&gt; admin<\/title>/);
+      const operator = await adminLogin(t.http, OPERATOR.email, OPERATOR.password);
+      expect((await operator.get('/admin').expect(200)).text).toContain('<a class="brand" href="/admin">Plugboard <span>admin</span></a>');
+      // without the feature, the setting is kept but not shown
+      await ds.query(`UPDATE tenants SET plan = 'free' WHERE id = $1`, [b.tenantId]);
+      expect((await owner.get('/admin').expect(200)).text).toContain('<a class="brand" href="/admin">Plugboard <span>admin</span></a>');
+    } finally {
+      await ds.query(`UPDATE tenants SET plan = 'free', branding = NULL WHERE id = $1`, [b.tenantId]);
+    }
+  });
+
   it("gives a tenant owner their own tenant's data only: another tenant's ids are 404, cross-tenant pages 403", async () => {
     const owner = await adminLogin(t.http, b.email, b.password);
     for (const path of [`/admin/connections/${ids.connection}`, `/admin/connections/${ids.connection}/records`, `/admin/sync-runs/${ids.run}`, `/admin/sync-runs/${ids.run}/progress`, `/admin/tenants/${a.tenantId}`]) {

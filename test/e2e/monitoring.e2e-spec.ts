@@ -194,6 +194,31 @@ describe('monitoring, alerting and analytics (the whole app, with its worker)', 
       await http().get(`/api/v1/alert-channels/${broken.id}`).set(owner).expect(404);
     });
 
+    it("white label: an Enterprise tenant's messages carry its product name, as sender too, and Plugboard's again when the plan loses the feature", async () => {
+      const email = ((await http().get('/api/v1/alert-channels').set(owner).expect(200)).body.data as { id: string; type: string }[]).find((c) => c.type === 'email')!;
+      const refused = await http().put('/api/v1/branding').set(owner).send({ productName: 'Acme Connect' }).expect(402);
+      expect(refused.body).toMatchObject({ limit: 'white_label', plan: 'professional' });
+      expect((await http().get('/api/v1/branding').set(owner).expect(200)).body).toEqual({ productName: null, shownName: 'Plugboard', whiteLabel: false });
+      expect((await http().put('/api/v1/branding').set(owner).send({ productName: '<b>Acme</b>' }).expect(400)).body.errors).toEqual([{ field: 'productName', message: expect.stringMatching(/one line without < or >/) }]);
+
+      await sql("UPDATE tenants SET plan = 'enterprise' WHERE id = $1", [tenantId]);
+      try {
+        expect((await http().put('/api/v1/branding').set(owner).send({ productName: 'Acme Connect' }).expect(200)).body).toEqual({ productName: 'Acme Connect', shownName: 'Acme Connect', whiteLabel: true });
+        await http().post(`/api/v1/alert-channels/${email.id}/test`).set(owner).expect(200);
+        const [branded] = await waitFor('the branded mail', () => { const m = smtp.messages.filter((x) => x.subject === '[Acme Connect] TEST: channel "On-call mail" works'); return m.length ? m : undefined; });
+        expect(branded.data).toMatch(/^From: "?Acme Connect alerts"? <alerts@plugboard\.local>/m);
+      } finally {
+        await sql("UPDATE tenants SET plan = 'professional' WHERE id = $1", [tenantId]);
+      }
+      // the setting is kept, but shown only with the feature
+      expect((await http().get('/api/v1/branding').set(owner).expect(200)).body).toEqual({ productName: 'Acme Connect', shownName: 'Plugboard', whiteLabel: false });
+      const plain = () => smtp.messages.filter((x) => x.subject === '[Plugboard] TEST: channel "On-call mail" works').length;
+      const before = plain();
+      await http().post(`/api/v1/alert-channels/${email.id}/test`).set(owner).expect(200);
+      await waitFor('the unbranded mail', () => plain() === before + 1);
+      expect((await http().delete('/api/v1/branding').set(owner).expect(200)).body.productName).toBeNull();
+    });
+
     it("carries a workflow's notify step to the named channel or to all that take its severity, and fails it for a channel that is not there", async () => {
       const create = async (steps: object[]) => {
         const wf = (await http().post('/api/v1/workflows').set(owner).send({ name: `notify ${randomUUID()}`, trigger: { type: 'api' }, steps }).expect(201)).body;

@@ -6,6 +6,16 @@ export interface SunkMail {
   to: string[];
   /** the message as sent (headers and body) */
   data: string;
+  /** the Subject header, unfolded and with its RFC 2047 encoded words decoded */
+  subject: string;
+}
+
+/** `=?UTF-8?Q?...?=` and `=?UTF-8?B?...?=` words as text (what a mail reader shows). */
+function decodeWords(header: string): string {
+  return header.replace(/\?=\s+=\?/g, '?==?').replace(/=\?([^?]+)\?([QqBb])\?([^?]*)\?=/g, (_all, _charset: string, enc: string, text: string) =>
+    enc.toUpperCase() === 'B'
+      ? Buffer.from(text, 'base64').toString('utf8')
+      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_h, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8'));
 }
 
 /**
@@ -21,7 +31,7 @@ export async function startSmtpSink(): Promise<{ url: string; messages: SunkMail
     socket.setEncoding('utf8');
     let buffer = '';
     let inData = false;
-    let mail: SunkMail = { from: '', to: [], data: '' };
+    let mail: SunkMail = { from: '', to: [], data: '', subject: '' };
     const say = (line: string) => socket.write(`${line}\r\n`);
     say('220 sink.local ESMTP ready');
     socket.on('data', (chunk: string) => {
@@ -31,10 +41,11 @@ export async function startSmtpSink(): Promise<{ url: string; messages: SunkMail
           const end = buffer.indexOf('\r\n.\r\n');
           if (end < 0) return;
           mail.data = buffer.slice(0, end).replace(/^\.\./gm, '.');
+          mail.subject = decodeWords(/^Subject: (.*(?:\r\n[ \t].*)*)/m.exec(mail.data)?.[1].replace(/\r\n[ \t]/g, ' ') ?? '');
           buffer = buffer.slice(end + 5);
           inData = false;
           messages.push(mail);
-          mail = { from: '', to: [], data: '' };
+          mail = { from: '', to: [], data: '', subject: '' };
           say('250 2.0.0 queued');
           continue;
         }
@@ -47,7 +58,7 @@ export async function startSmtpSink(): Promise<{ url: string; messages: SunkMail
         else if (verb === 'MAIL') (mail.from = /<(.*)>/.exec(line)?.[1] ?? ''), say('250 2.1.0 ok');
         else if (verb === 'RCPT') (mail.to.push(/<(.*)>/.exec(line)?.[1] ?? ''), say('250 2.1.5 ok'));
         else if (verb === 'DATA') (inData = true), say('354 end with <CRLF>.<CRLF>');
-        else if (verb === 'RSET') (mail = { from: '', to: [], data: '' }), say('250 2.0.0 ok');
+        else if (verb === 'RSET') (mail = { from: '', to: [], data: '', subject: '' }), say('250 2.0.0 ok');
         else if (verb === 'NOOP') say('250 2.0.0 ok');
         else if (verb === 'QUIT') (say('221 2.0.0 bye'), socket.end());
         else say('502 5.5.2 not implemented');

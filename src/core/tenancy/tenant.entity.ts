@@ -1,6 +1,11 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { PlanId } from './plans';
 
+/** What a white-label tenant shows its people instead of Plugboard's name. */
+export interface TenantBranding {
+  productName: string;
+}
+
 @Entity('tenants')
 export class Tenant {
   @PrimaryGeneratedColumn('uuid')
@@ -21,6 +26,10 @@ export class Tenant {
 
   @Column('text', { default: 'active' })
   status: 'active' | 'suspended';
+
+  /** kept whatever the plan; shown only while the plan includes white label */
+  @Column('jsonb', { nullable: true })
+  branding: TenantBranding | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -4,6 +4,7 @@ import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../../core/config';
 import { EventBus, type PlatformEvent } from '../../core/events';
 import type { PluginContext, SyncDefinition } from '../../core/plugin-sdk';
 import { TenantDb } from '../../core/tenancy';
+import { pausedUntil } from '../../core/upstream';
 import { ConnectionAccess } from '../connections';
 import { readAhead } from './read-ahead';
 import { recordHash, volatileTree } from './record-hash';
@@ -79,7 +80,8 @@ export class SyncEngine {
         this.log.log(`sync run ${runId} paused: ${err.message}`);
         return await runs.findOne({ id: runId });
       }
-      const final = opts.lastAttempt || err instanceof PermanentSyncError || err instanceof SyncDeleteGuardError;
+      // an open circuit or a used-up quota pauses the run (the processor re-queues it), even on the last attempt
+      const final = (opts.lastAttempt && !pausedUntil(err)) || err instanceof PermanentSyncError || err instanceof SyncDeleteGuardError;
       await runs.update({ id: runId }, final ? { status: 'failed', finishedAt: new Date(), error: err.message, waits } : { error: err.message, waits });
       if (!final) throw e;
       await this.store.discardScratch(runId).catch(() => undefined);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
-import { TenantDb } from '../../core/tenancy';
+import { Branding } from '../../billing';
+import { RequestContext, TenantDb } from '../../core/tenancy';
 import { severityRank, type Severity } from '../alerts/alert-types';
 import { AlertChannel, AlertNotification } from '../entities/alert-channel.entity';
 import { ChannelSenders } from './channel-senders';
@@ -38,6 +39,8 @@ export class ChannelMessenger {
   constructor(
     private readonly db: TenantDb,
     private readonly senders: ChannelSenders,
+    private readonly branding: Branding,
+    private readonly context: RequestContext,
   ) {}
 
   async send(m: ChannelMessage): Promise<ChannelMessageResult> {
@@ -66,7 +69,7 @@ export class ChannelMessenger {
 
   private async deliver(channel: AlertChannel, m: ChannelMessage, failedBefore: AlertNotification | undefined): Promise<{ status: 'sent' | 'failed' | 'suppressed'; reason: string | null }> {
     const repo = this.db.repo(AlertNotification);
-    const subject = `[Plugboard] ${m.title}`;
+    const subject = `[${await this.branding.nameOf(this.context.tenantId)}] ${m.title}`;
     const row = failedBefore ?? (await repo.insert({
       channelId: channel.id, alertId: null, fingerprint: m.key, kind: 'message', status: 'pending', reason: null, subject, body: m.message,
       attempts: 0, sentAt: null, readAt: null,

@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, type Transporter } from 'nodemailer';
 import { Webhook } from 'standardwebhooks';
 import { Agent, request } from 'undici';
+import { Branding, PLUGBOARD_NAME } from '../../billing';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../../core/config';
 import { VaultService } from '../../core/vault';
 import { ConnectionAccess } from '../../integrations/connections';
@@ -46,6 +47,7 @@ export class ChannelSenders implements OnApplicationShutdown {
     @Inject(PLUGBOARD_CONFIG) private readonly config: PlugboardConfig,
     private readonly vault: VaultService,
     private readonly access: ConnectionAccess,
+    private readonly branding: Branding,
   ) {
     this.targets = new AddressGuard(config.ALERT_CHANNELS_ALLOWED_NETWORKS);
     this.http = new Agent({ connect: { lookup: this.targets.lookup, timeout: TIMEOUT_MS }, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS });
@@ -58,7 +60,7 @@ export class ChannelSenders implements OnApplicationShutdown {
   async send(channel: AlertChannel, m: OutgoingMessage): Promise<void> {
     switch (channel.type) {
       case 'email':
-        return this.email(channel.config as unknown as EmailConfig, m);
+        return this.email(channel, channel.config as unknown as EmailConfig, m);
       case 'slack':
         return this.slack(await this.secret(channel, 'webhookUrl'), m);
       case 'webhook':
@@ -75,10 +77,14 @@ export class ChannelSenders implements OnApplicationShutdown {
     await this.http.close();
   }
 
-  private async email(config: EmailConfig, m: OutgoingMessage): Promise<void> {
+  private async email(channel: AlertChannel, config: EmailConfig, m: OutgoingMessage): Promise<void> {
     if (!this.config.SMTP_URL) throw new Error('e-mail is not configured: set SMTP_URL');
     this.mailer ??= createTransport(this.config.SMTP_URL);
-    await this.mailer.sendMail({ from: this.config.ALERT_EMAIL_FROM, to: config.to, subject: m.subject, text: m.body });
+    // a white-label tenant's mail comes from its product's name, at the operator's address
+    const brand = await this.branding.nameOf(channel.tenantId);
+    const address = /<([^>]+)>/.exec(this.config.ALERT_EMAIL_FROM)?.[1] ?? this.config.ALERT_EMAIL_FROM;
+    const from = brand === PLUGBOARD_NAME ? this.config.ALERT_EMAIL_FROM : { name: `${brand} alerts`, address };
+    await this.mailer.sendMail({ from, to: config.to, subject: m.subject, text: m.body });
   }
 
   private slack(webhookUrl: string, m: OutgoingMessage): Promise<void> {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bull';
 import type { Queue } from 'bull';
 import { DataSource, type EntityManager } from 'typeorm';
+import { Branding } from '../../billing';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../../core/config';
 import { TenantJobs } from '../../core/queue';
 import { RequestContext, TenantDb } from '../../core/tenancy';
@@ -36,6 +37,7 @@ export class Notifier {
     private readonly context: RequestContext,
     private readonly jobs: TenantJobs,
     private readonly senders: ChannelSenders,
+    private readonly branding: Branding,
     @InjectQueue(MONITORING_QUEUE) private readonly queue: Queue,
     @Inject(PLUGBOARD_CONFIG) private readonly config: PlugboardConfig,
   ) {}
@@ -82,7 +84,7 @@ export class Notifier {
 
   /** A test message through a channel, now; records it like any notification. */
   async test(channel: AlertChannel): Promise<{ ok: boolean; detail: string | null; notificationId: string }> {
-    const subject = `[Plugboard] TEST: channel "${channel.name}" works`;
+    const subject = `[${await this.branding.nameOf(this.context.tenantId)}] TEST: channel "${channel.name}" works`;
     const body = `This is a test of the ${channel.type} alert channel "${channel.name}", sent from ${this.config.PUBLIC_URL}.`;
     const n = await this.db.repo(AlertNotification).insert({ channelId: channel.id, alertId: null, fingerprint: null, kind: 'test', status: 'pending', reason: null, subject, body, attempts: 1, sentAt: null, readAt: null });
     try {
@@ -101,7 +103,7 @@ export class Notifier {
    * channels are delivered by this row alone.
    */
   private async decide(channel: AlertChannel, alert: Alert, kind: 'fired' | 'resolved'): Promise<AlertNotification> {
-    const message = this.compose(alert, kind);
+    const message = this.compose(alert, kind, await this.branding.nameOf(this.context.tenantId));
     const decided = await this.dataSource.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`plugboard.alert-channel:${channel.id}`]);
       const repo = this.db.repo(AlertNotification, m);
@@ -157,7 +159,7 @@ export class Notifier {
     await this.db.repo(AlertEvent).insert({ alertId: alert.id, kind, message, channelId, at: new Date() });
   }
 
-  private compose(alert: Alert, kind: 'fired' | 'resolved'): { subject: string; body: string } {
+  private compose(alert: Alert, kind: 'fired' | 'resolved', brand: string): { subject: string; body: string } {
     const label = kind === 'resolved' ? 'RESOLVED' : alert.severity.toUpperCase();
     const lines = [
       alert.title,
@@ -169,6 +171,6 @@ export class Notifier {
         : null,
       `${this.config.PUBLIC_URL.replace(/\/+$/, '')}/api/v1/alerts/${alert.id}`,
     ];
-    return { subject: `[Plugboard] ${label} ${alert.type}: ${alert.title}`, body: lines.filter((l): l is string => !!l).join('\n') };
+    return { subject: `[${brand}] ${label} ${alert.type}: ${alert.title}`, body: lines.filter((l): l is string => !!l).join('\n') };
   }
 }
