@@ -29,7 +29,8 @@
  * then active in the bench database.
  *
  * Env: BENCH_CPU_PROF=1 writes a .cpuprofile of the worker to $TMPDIR/plugboard-bench-profiles/
- * (summarise with node bench/lib/profile-summary.js <file>).
+ * (summarise with node bench/lib/profile-summary.js <file>). BENCH_WORKER_HEAP_MB (default 192) caps
+ * the worker's old space as a worker is deployed (README); 0 leaves V8's default.
  */
 const { fork, spawn } = require('node:child_process');
 const { createWriteStream, readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync, mkdirSync, statSync } = require('node:fs');
@@ -39,6 +40,7 @@ const { once } = require('node:events');
 const { createBenchDatabase, createBenchRedisPrefix, forkChild, stopChild, table, machineLine, loadWarning, ROOT } = require('./lib/common');
 const { contact } = require('./lib/sync-contacts');
 
+const WORKER_HEAP_MB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 192);
 const arg = process.argv.find((a) => a.startsWith('--records='));
 const N = Number(arg ? arg.split('=')[1] : process.env.BENCH_RECORDS ?? 1_000_000);
 if (!Number.isInteger(N) || N < 100) throw new Error('--records must be an integer >= 100');
@@ -149,11 +151,16 @@ async function main() {
     if (process.env.BENCH_CPU_PROF) mkdirSync(profDir, { recursive: true });
     const worker = await forkChild(path.join(LIB, 'sync-worker.child.js'), {
       env: { DATABASE_URL: db.url, REDIS_PREFIX: redis.prefix, SOURCE_URL: source.msg.url, NODE_ENV: 'test' },
-      execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+      execArgv: [
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+        // a worker is deployed with a capped old space (README, Deployment); BENCH_WORKER_HEAP_MB=0 measures V8's default
+        ...(WORKER_HEAP_MB > 0 ? [`--max-old-space-size=${WORKER_HEAP_MB}`] : []),
+      ],
     });
     children.push(worker.child);
     const wpid = worker.msg.pid;
     console.log(`source pid ${source.msg.pid} on ${source.msg.url}; worker pid ${wpid} (WorkerModule from dist/, Bull sync processor), database ${db.name}, REDIS_PREFIX ${redis.prefix}`);
+    console.log(WORKER_HEAP_MB > 0 ? `worker old space capped at ${WORKER_HEAP_MB} MB (--max-old-space-size, as a worker is deployed; BENCH_WORKER_HEAP_MB=0 for V8's default)` : 'worker on V8\'s default heap limit (no --max-old-space-size)');
     console.log(`worker RSS after boot: ${mb(procStatus(wpid, 'VmRSS'))} MB (VmHWM ${mb(procStatus(wpid, 'VmHWM'))} MB)\n`);
 
     // --- COPY baseline ------------------------------------------------------------------------

@@ -76,7 +76,8 @@ async function main() {
   const context = ctx.get(RequestContext);
   const runs = ctx.get(SyncRunsService);
 
-  const [tenant] = await ds.query(`INSERT INTO tenants (name, slug) VALUES ('Bench', $1) RETURNING id, plan`, [`bench-${randomUUID().slice(0, 8)}`]);
+  // Enterprise: no synced-records allowance, so a million-record run is not paused by the plan
+  const [tenant] = await ds.query(`INSERT INTO tenants (name, slug, plan) VALUES ('Bench', $1, 'enterprise') RETURNING id, plan`, [`bench-${randomUUID().slice(0, 8)}`]);
   const connectionId = randomUUID();
   access.add({ id: connectionId, tenantId: tenant.id, plugin: 'hubspot', baseUrl: env.SOURCE_URL, credentials: { accessToken: 'pat-bench' } });
   const principal = { kind: 'system', tenantId: tenant.id, actorId: 'sync-bench', role: 'owner', scopes: ['read', 'write'], plan: tenant.plan, rateLimit: 60 };
@@ -101,7 +102,7 @@ async function main() {
             const f = process.cpuUsage(cpu0);
             fetchedCpuMs = (f.user + f.system) / 1000;
           }
-          if (['succeeded', 'failed', 'cancelled'].includes(run.status)) break;
+          if (['succeeded', 'failed', 'cancelled', 'paused'].includes(run.status)) break;
           if (performance.now() - t0 > m.timeoutMs) {
             timedOut = true;
             break;
