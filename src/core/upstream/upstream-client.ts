@@ -122,6 +122,9 @@ class NetworkError extends Error {
   }
 }
 
+/** How much later than our own window a platform's window (counted on arrival) may free. */
+const WINDOW_MARGIN_MS = 50;
+
 /** Requests that may be sent twice without doing twice what they do. */
 const IDEMPOTENT_METHODS = new Set(['GET', 'PUT', 'DELETE']);
 /** Failures that happen before a request is sent: nothing reached the platform, so any request may go again. */
@@ -217,8 +220,9 @@ export class UpstreamClientFactory {
     if (b) return b;
     const p = this.policy;
     b = circuitBreaker(
-      // 4xx other than 429 are the caller's fault, not the platform's health
-      handleWhen((e) => e instanceof RetryableUpstreamError || e instanceof NetworkError),
+      // the platform's health: 5xx and no answer. A 4xx is the caller's fault, and a 429 is the platform
+      // working as documented (Retry-After holds the connection instead)
+      handleWhen((e) => (e instanceof RetryableUpstreamError && e.status !== 429) || e instanceof NetworkError),
       {
         halfOpenAfter: p.halfOpenAfterMs,
         breaker: p.breakerMinimumRps > 0
@@ -264,7 +268,8 @@ export class UpstreamClientFactory {
     const asked = status === 429 ? retryAfterMs(headers['retry-after']) : null;
     if (asked) await this.budget.hold(key, asked);
     const counter = platformHold(target.plugin.rateLimitHeaders, headers);
-    if (counter === 'window') await this.budget.hold(key, { windowFrees: budgetWindowMs(target, this.policy) });
+    // our window counts a call when it is granted, the platform's when it arrives a little later: keep a margin
+    if (counter === 'window') await this.budget.hold(key, { windowFrees: budgetWindowMs(target, this.policy) + WINDOW_MARGIN_MS });
     else if (counter && counter.ms > 0) await this.budget.hold(key, counter.ms);
     return asked;
   }
