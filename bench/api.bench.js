@@ -29,10 +29,10 @@
  * Redis client after boot; not the shipped configuration).
  */
 const autocannon = require('autocannon');
-const { mkdtempSync, writeFileSync, readFileSync, rmSync, mkdirSync } = require('node:fs');
+const { mkdtempSync, writeFileSync, rmSync, mkdirSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { createBenchDatabase, createBenchRedisPrefix, forkChild, stopChild, mean, table, machineLine, loadWarning } = require('./lib/common');
+const { createBenchDatabase, createBenchRedisPrefix, forkChild, stopChild, mean, table, machineLine, loadWarning, cpuSeconds } = require('./lib/common');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
@@ -55,16 +55,6 @@ async function http(url, { method = 'GET', headers = {}, body } = {}) {
 
 function check(cond, message) {
   if (!cond) throw new Error(`pre-flight check failed: ${message}`);
-}
-
-/** CPU seconds (user+system) a process has used so far, from /proc (Linux); null elsewhere. */
-function cpuSeconds(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return null;
-  }
 }
 
 function cannon(url, headers, duration) {

@@ -33,11 +33,11 @@
  * the worker's old space as a worker is deployed (README); 0 leaves V8's default.
  */
 const { fork, spawn } = require('node:child_process');
-const { createWriteStream, readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync, mkdirSync, statSync } = require('node:fs');
+const { createWriteStream, readFileSync, writeFileSync, mkdtempSync, rmSync, mkdirSync, statSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { once } = require('node:events');
-const { createBenchDatabase, createBenchRedisPrefix, forkChild, stopChild, table, machineLine, loadWarning, ROOT } = require('./lib/common');
+const { createBenchDatabase, createBenchRedisPrefix, forkChild, stopChild, table, machineLine, loadWarning, ROOT, cpuSeconds, cpuOfProcesses } = require('./lib/common');
 const { contact } = require('./lib/sync-contacts');
 
 const WORKER_HEAP_MB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 192);
@@ -58,32 +58,6 @@ function procStatus(pid, field) {
   } catch {
     return null;
   }
-}
-
-function cpuSeconds(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds used so far by every process named postgres (server-wide: includes other databases' work). */
-function postgresCpu() {
-  let total = 0;
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (!s.includes('(postgres)')) continue;
-      const f = s.split(') ')[1].split(' ');
-      total += (Number(f[11]) + Number(f[12])) / 100;
-    } catch {
-      /* gone */
-    }
-  }
-  return total;
 }
 
 function ask(child, msg, key) {
@@ -201,13 +175,13 @@ async function main() {
       const sampler = setInterval(() => (maxRss = Math.max(maxRss, procStatus(wpid, 'VmRSS') ?? 0)), 50);
       const srcStats0 = await ask(source.child, { cmd: 'stats' }, 'requests');
       const cpuW0 = cpuSeconds(wpid);
-      const cpuPg0 = postgresCpu();
+      const cpuPg0 = cpuOfProcesses(['postgres']);
       const wall0 = performance.now();
       const { run, maxHeap, totalMs, fetchedMs, fetchedCpuMs, timedOut, active } = await ask(worker.child, { cmd: 'run', mode: 'full', timeoutMs: PASS_TIMEOUT_S * 1000 }, 'run');
       const wall = (performance.now() - wall0) / 1000;
       clearInterval(sampler);
       const cpuW = cpuSeconds(wpid) - cpuW0;
-      const cpuPg = postgresCpu() - cpuPg0;
+      const cpuPg = cpuOfProcesses(['postgres']) - cpuPg0;
       const srcStats = await ask(source.child, { cmd: 'stats' }, 'requests');
       const hwm = procStatus(wpid, 'VmHWM');
       const after = (await db.query(

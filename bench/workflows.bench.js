@@ -29,9 +29,9 @@
  * of the worker to $TMPDIR/plugboard-bench-profiles/ (summarise with node bench/lib/profile-summary.js <file>).
  */
 const path = require('node:path');
-const { mkdirSync, readFileSync, readdirSync } = require('node:fs');
+const { mkdirSync } = require('node:fs');
 const os = require('node:os');
-const { createBenchDatabase, createBenchRedisPrefix, forkChild, stopChild, table, machineLine, loadWarning } = require('./lib/common');
+const { createBenchDatabase, createBenchRedisPrefix, forkChild, stopChild, table, machineLine, loadWarning, cpuSeconds, cpuOfProcesses } = require('./lib/common');
 
 const RATES = (process.env.BENCH_RATES ?? '100,250,440,600').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -49,33 +49,6 @@ function ask(child, msg) {
     child.on('message', on);
     child.send(msg);
   });
-}
-
-function cpuSeconds(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds used so far by every process whose name is one of these (server-wide: other databases' work counts too). */
-function cpuOf(names) {
-  let total = 0;
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
-      if (!names.some((n) => name.startsWith(n))) continue;
-      const f = st.split(') ')[1].split(' ');
-      total += (Number(f[11]) + Number(f[12])) / 100;
-    } catch {
-      /* gone */
-    }
-  }
-  return total;
 }
 
 function pct(xs, p) {
@@ -117,13 +90,13 @@ async function main() {
 
     for (const rate of RATES) {
       const b = summarize(await ask(base.child, { cmd: 'run', rate, seconds: SECONDS }));
-      const cpu0 = { worker: cpuSeconds(worker.msg.pid), pg: cpuOf(['postgres']), redis: cpuOf(['redis-server']), platform: cpuSeconds(sim.msg.pid) };
+      const cpu0 = { worker: cpuSeconds(worker.msg.pid), pg: cpuOfProcesses(['postgres']), redis: cpuOfProcesses(['redis-server']), platform: cpuSeconds(sim.msg.pid) };
       const raw = await ask(worker.child, { cmd: 'run', rate, seconds: SECONDS });
       const w = summarize(raw);
       // CPU per completed execution (ms), by process: where the machine's time went. Postgres and Redis are
       // summed over their processes, server-wide: approximate (a backend that exits mid-run drops out, hence >= 0)
       const per = (now, before) => ((Math.max(0, now - before) * 1000) / Math.max(1, raw.completed)).toFixed(2);
-      const cpu = `CPU ms per execution: worker ${per(cpuSeconds(worker.msg.pid), cpu0.worker)}, postgres ${per(cpuOf(['postgres']), cpu0.pg)}, redis ${per(cpuOf(['redis-server']), cpu0.redis)}, platform ${per(cpuSeconds(sim.msg.pid), cpu0.platform)}`;
+      const cpu = `CPU ms per execution: worker ${per(cpuSeconds(worker.msg.pid), cpu0.worker)}, postgres ${per(cpuOfProcesses(['postgres']), cpu0.pg)}, redis ${per(cpuOfProcesses(['redis-server']), cpu0.redis)}, platform ${per(cpuSeconds(sim.msg.pid), cpu0.platform)}`;
       console.log(`  ${String(rate).padStart(4)}/s  baseline ${b.perS.toFixed(0)}/s p50 ${b.p50} ms p95 ${b.p95} ms | workflow ${w.perS.toFixed(0)}/s p50 ${w.p50} ms p95 ${w.p95} ms p99 ${w.p99} ms, failed ${w.failed}, unfinished ${w.backlog}; ${cpu}`);
       rows.push([rate, b.perS.toFixed(0), b.p50, b.p95, w.perS.toFixed(0), w.p50, w.p95, w.p99, w.failed + w.backlog, (w.perS / b.perS).toFixed(3), (w.p95 / Math.max(1, b.p95)).toFixed(1)]);
       if (w.perS >= 0.95 * rate && w.p95 < TARGET_P95 && w.failed === 0 && w.backlog === 0) best = { rate, ...w };

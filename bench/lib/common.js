@@ -7,6 +7,7 @@
 const { fork } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { execSync } = require('node:child_process');
+const { readFileSync, readdirSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const Redis = require('ioredis');
@@ -166,4 +167,32 @@ function runBench(name, main) {
   );
 }
 
-module.exports = { ROOT, loadWarning, createBenchDatabase, createBenchRedisPrefix, forkChild, stopChild, median, mean, table, machineLine, cleanUp, runBench };
+/** CPU seconds (user+system) a process has used so far, from /proc (Linux); null elsewhere. */
+function cpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds used so far by every process whose name starts with one of these (server-wide: other databases' work counts too). */
+function cpuOfProcesses(names) {
+  let total = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+      if (!names.some((n) => name.startsWith(n))) continue;
+      const f = st.split(') ')[1].split(' ');
+      total += (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
+}
+
+module.exports = { ROOT, loadWarning, createBenchDatabase, createBenchRedisPrefix, forkChild, stopChild, median, mean, table, machineLine, cleanUp, runBench, cpuSeconds, cpuOfProcesses };

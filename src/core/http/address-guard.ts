@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import { Agent } from 'undici';
 
 /** Networks a tenant's URL must not reach: private, loopback, link-local, shared, reserved, documentation, multicast. */
 const BLOCKED_V4 = [
@@ -72,6 +73,19 @@ export class AddressGuard {
       callback(null, addresses[0].address, addresses[0].family);
     });
   };
+
+  /**
+   * An HTTP agent whose every connection goes through `lookup`, with header and body timeouts and a
+   * connect timeout (the same unless given).
+   */
+  agent(timeoutMs: number, opts: { connectTimeoutMs?: number; connections?: number } = {}): Agent {
+    return new Agent({
+      ...(opts.connections ? { connections: opts.connections } : {}),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      connect: { timeout: opts.connectTimeoutMs ?? timeoutMs, lookup: this.lookup },
+    });
+  }
 
   private add(list: BlockList, cidr: string): void {
     const [net, prefix] = cidr.split('/');

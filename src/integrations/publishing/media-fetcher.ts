@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { Agent, request } from 'undici';
+import { request, type Agent } from 'undici';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../../core/config';
 import { PublishRejection, type MediaReader, type PublishMedia } from '../../core/plugin-sdk';
 import { AddressGuard, isAddressRefused } from '../../core/http';
@@ -21,7 +21,7 @@ export class MediaFetcher implements MediaReader, OnModuleDestroy {
 
   constructor(@Inject(PLUGBOARD_CONFIG) config: PlugboardConfig) {
     this.guard = new AddressGuard(config.PUBLISH_MEDIA_ALLOWED_NETWORKS);
-    this.agent = new Agent({ headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS, connect: { timeout: 10_000, lookup: this.guard.lookup } });
+    this.agent = this.guard.agent(TIMEOUT_MS, { connectTimeoutMs: 10_000 });
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type Redis from 'ioredis';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Agent, request } from 'undici';
+import { request, type Agent } from 'undici';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../../core/config';
 import { EventBus, type PlatformEvent } from '../../core/events';
 import { signWebhook, webhookSchemes } from '../../core/plugin-sdk';
@@ -79,7 +79,7 @@ export class WebhookDeliveriesService implements OnModuleInit, OnModuleDestroy {
     @Inject(PLUGBOARD_CONFIG) private readonly config: PlugboardConfig,
   ) {
     // the guard checks every address the agent connects to, so a name cannot be re-pointed at the internal network after a check
-    this.agent = new Agent({ connect: { lookup: guard.lookup, timeout: config.OUTBOUND_WEBHOOK_TIMEOUT_MS }, headersTimeout: config.OUTBOUND_WEBHOOK_TIMEOUT_MS, bodyTimeout: config.OUTBOUND_WEBHOOK_TIMEOUT_MS });
+    this.agent = guard.agent(config.OUTBOUND_WEBHOOK_TIMEOUT_MS);
   }
 
   onModuleInit(): void {

@@ -52,10 +52,11 @@ export class ChannelMessenger {
       throw new NoChannelError(m.channel ? `no enabled alert channel is named ${m.channel}` : `no enabled alert channel takes ${m.severity} messages`);
     }
     const earlier = await this.db.repo(AlertNotification).find({ fingerprint: m.key, kind: 'message', channelId: In(channels.map((c) => c.id)) });
+    const subject = `[${await this.branding.nameOf(this.context.tenantId)}] ${m.title}`;
     const result: ChannelMessageResult = { sent: 0, channels: [] };
     for (const channel of channels) {
       const before = earlier.find((n) => n.channelId === channel.id);
-      const outcome = before && before.status !== 'failed' ? { status: before.status as 'sent' | 'suppressed', reason: before.reason } : await this.deliver(channel, m, before);
+      const outcome = before && before.status !== 'failed' ? { status: before.status as 'sent' | 'suppressed', reason: before.reason } : await this.deliver(channel, m, subject, before);
       if (outcome.status === 'sent') result.sent++;
       result.channels.push({ name: channel.name, type: channel.type, ...outcome });
     }
@@ -67,9 +68,8 @@ export class ChannelMessenger {
     return result;
   }
 
-  private async deliver(channel: AlertChannel, m: ChannelMessage, failedBefore: AlertNotification | undefined): Promise<{ status: 'sent' | 'failed' | 'suppressed'; reason: string | null }> {
+  private async deliver(channel: AlertChannel, m: ChannelMessage, subject: string, failedBefore: AlertNotification | undefined): Promise<{ status: 'sent' | 'failed' | 'suppressed'; reason: string | null }> {
     const repo = this.db.repo(AlertNotification);
-    const subject = `[${await this.branding.nameOf(this.context.tenantId)}] ${m.title}`;
     const row = failedBefore ?? (await repo.insert({
       channelId: channel.id, alertId: null, fingerprint: m.key, kind: 'message', status: 'pending', reason: null, subject, body: m.message,
       attempts: 0, sentAt: null, readAt: null,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, type Transporter } from 'nodemailer';
 import { Webhook } from 'standardwebhooks';
-import { Agent, request } from 'undici';
+import { request, type Agent } from 'undici';
 import { Branding, PLUGBOARD_NAME } from '../../billing';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../../core/config';
 import { VaultService } from '../../core/vault';
@@ -50,7 +50,7 @@ export class ChannelSenders implements OnApplicationShutdown {
     private readonly branding: Branding,
   ) {
     this.targets = new AddressGuard(config.ALERT_CHANNELS_ALLOWED_NETWORKS);
-    this.http = new Agent({ connect: { lookup: this.targets.lookup, timeout: TIMEOUT_MS }, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS });
+    this.http = this.targets.agent(TIMEOUT_MS);
   }
 
   get emailConfigured(): boolean {

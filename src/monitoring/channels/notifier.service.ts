@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bull';
 import type { Queue } from 'bull';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { Branding } from '../../billing';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../../core/config';
 import { TenantJobs } from '../../core/queue';
@@ -46,14 +46,19 @@ export class Notifier {
     const channels = (await this.db.repo(AlertChannel).find({ enabled: true })).filter(
       (c) => severityRank(alert.severity) >= severityRank(c.minSeverity) && (!c.types?.length || c.types.includes(alert.type)),
     );
-    for (const channel of channels) await this.enqueue(await this.decide(channel, alert, 'fired'));
+    if (channels.length === 0) return;
+    const message = await this.compose(alert, 'fired');
+    for (const channel of channels) await this.enqueue(await this.decide(channel, alert, 'fired', message));
   }
 
   async resolved(alert: Alert): Promise<void> {
-    const openings = await this.db.repo(AlertNotification).find({ alertId: alert.id, kind: 'fired' });
-    for (const opening of openings.filter((n) => n.status === 'sent' || n.status === 'pending')) {
-      const channel = await this.db.repo(AlertChannel).findOne({ id: opening.channelId });
-      if (channel) await this.enqueue(await this.decide(channel, alert, 'resolved'));
+    const openings = (await this.db.repo(AlertNotification).find({ alertId: alert.id, kind: 'fired' })).filter((n) => n.status === 'sent' || n.status === 'pending');
+    if (openings.length === 0) return;
+    const channels = await this.db.repo(AlertChannel).find({ id: In(openings.map((n) => n.channelId)) });
+    const message = await this.compose(alert, 'resolved');
+    for (const opening of openings) {
+      const channel = channels.find((c) => c.id === opening.channelId);
+      if (channel) await this.enqueue(await this.decide(channel, alert, 'resolved', message));
     }
   }
 
@@ -102,8 +107,7 @@ export class Notifier {
    * incident of the same condition was sent lately) or the hourly rate limit, else pending. In-app
    * channels are delivered by this row alone.
    */
-  private async decide(channel: AlertChannel, alert: Alert, kind: 'fired' | 'resolved'): Promise<AlertNotification> {
-    const message = this.compose(alert, kind, await this.branding.nameOf(this.context.tenantId));
+  private async decide(channel: AlertChannel, alert: Alert, kind: 'fired' | 'resolved', message: { subject: string; body: string }): Promise<AlertNotification> {
     const decided = await this.dataSource.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`plugboard.alert-channel:${channel.id}`]);
       const repo = this.db.repo(AlertNotification, m);
@@ -159,7 +163,9 @@ export class Notifier {
     await this.db.repo(AlertEvent).insert({ alertId: alert.id, kind, message, channelId, at: new Date() });
   }
 
-  private compose(alert: Alert, kind: 'fired' | 'resolved', brand: string): { subject: string; body: string } {
+  /** The same for every channel of the alert: composed once. */
+  private async compose(alert: Alert, kind: 'fired' | 'resolved'): Promise<{ subject: string; body: string }> {
+    const brand = await this.branding.nameOf(this.context.tenantId);
     const label = kind === 'resolved' ? 'RESOLVED' : alert.severity.toUpperCase();
     const lines = [
       alert.title,

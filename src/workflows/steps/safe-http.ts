@@ -1,4 +1,4 @@
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { AddressGuard } from '../../core/http';
 
 /**
@@ -12,12 +12,7 @@ export class SafeHttpAgent {
 
   constructor(allowedNetworks: readonly string[], timeoutMs = 30_000) {
     this.guard = new AddressGuard(allowedNetworks);
-    this.dispatcher = new Agent({
-      connections: 32,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      connect: { timeout: Math.min(timeoutMs, 10_000), lookup: this.guard.lookup },
-    });
+    this.dispatcher = this.guard.agent(timeoutMs, { connections: 32, connectTimeoutMs: Math.min(timeoutMs, 10_000) });
   }
 
   /** Throws for a URL that is not http(s), carries credentials, or names an internal address literally. */
