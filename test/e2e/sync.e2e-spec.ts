@@ -4,7 +4,8 @@ import type request from 'supertest';
 import { EventBus } from '../../src/core/events';
 import { TenantDirectory } from '../../src/core/tenancy';
 import { startSimulator, type HubspotSimulator } from '../../src/plugins/hubspot/simulator/hubspot.simulator';
-import { SyncSchedulesService } from '../../src/integrations/sync';
+import { recordHash, SyncSchedulesService } from '../../src/integrations/sync';
+import hubspot from '../../src/plugins/hubspot';
 import { startSyncApiApp, syncTestConfig } from '../support/sync-test-app';
 import type { TestConnectionAccess } from '../support/test-connections';
 import { createTestDatabase, createTestRedisPrefix, type TestDatabase } from '../support/test-database';
@@ -229,6 +230,38 @@ describe('sync engine over the API, against the HubSpot simulator', () => {
     expect(await schedules.repeatables()).toHaveLength(0);
     expect((await http().get(`/api/v1/connections/${conn}/sync-schedules`).set(auth).expect(200)).body.data).toEqual([]);
   }, 30_000);
+
+  it('stores new records exactly, whatever characters they hold, and restores a record the store had marked deleted', async () => {
+    const odd = 'tab\there "quoted" back\\slash \\N new\nline\r é 🚀 \u2028 \\x00';
+    const created = await fetch(`${sim.url}/crm/v3/objects/contacts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sim.credentials.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ properties: { email: 'odd\tchars@example.com', firstname: odd, lastname: 'O\\Brien' } }),
+    }).then((r) => r.json() as Promise<{ id: string; properties: Record<string, string> }>);
+    const [back] = await ds.query(`SELECT external_id FROM sync_records WHERE connection_id = $1 AND entity = 'contacts' AND deleted_at IS NULL ORDER BY id LIMIT 1`, [conn]);
+    await ds.query(`UPDATE sync_records SET deleted_at = now() WHERE connection_id = $1 AND external_id = $2`, [conn, back.external_id]);
+
+    const run = await sync({ entity: 'contacts', mode: 'full' });
+    expect(run).toMatchObject({ status: 'succeeded', counts: { added: 2, updated: 0, deleted: 0 } });
+    const [stored] = await ds.query(
+      `SELECT id::text, raw, unified, encode(hash, 'hex') AS hash, deleted_at FROM sync_records WHERE connection_id = $1 AND external_id = $2`,
+      [conn, created.id],
+    );
+    expect(stored.raw.properties).toMatchObject({ firstname: odd, lastname: 'O\\Brien', email: 'odd\tchars@example.com' });
+    expect(stored.unified).toMatchObject({ firstName: odd, lastName: 'O\\Brien' });
+    expect(stored.hash).toBe(recordHash(stored.raw, new Set(hubspot.entities.contacts.volatileFields)));
+    const [restored] = await ds.query(`SELECT deleted_at FROM sync_records WHERE connection_id = $1 AND external_id = $2`, [conn, back.external_id]);
+    expect(restored.deleted_at).toBeNull();
+    // both are in the change feed as additions of this run, pointing at their stored rows
+    const logged = await ds.query(
+      `SELECT c.external_id, c.op, c.record_id::text = r.id::text AS same_row FROM sync_changes c JOIN sync_records r ON r.connection_id = c.connection_id AND r.external_id = c.external_id
+        WHERE c.run_id = $1 ORDER BY c.external_id`,
+      [run.id],
+    );
+    expect(logged).toEqual([created.id, back.external_id].sort().map((id) => ({ external_id: id, op: 'added', same_row: true })));
+    // and the next run finds nothing to do
+    expect((await sync({ entity: 'contacts', mode: 'full' })).counts).toMatchObject({ added: 0, updated: 0, deleted: 0 });
+  });
 
   it("purges a connection's records when it is deleted with purge", async () => {
     expect(await active()).toBeGreaterThan(0);

@@ -1,4 +1,7 @@
+import { finished } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource, type EntityManager } from 'typeorm';
 import { RequestContext } from '../../core/tenancy';
 import type { ChangeOp } from './sync-change.entity';
@@ -80,6 +83,29 @@ export interface KeysetPage<T> {
 
 export class SyncDeleteGuardError extends Error {}
 
+/** What the store holds under a fetched record's external id, when it differs from the record. */
+type StoredState = 'absent' | 'deleted' | 'active';
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A value as a field of COPY's text format. */
+function copyText(v: string): string {
+  return /[\\\n\r\t]/.test(v) ? v.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c]) : v;
+}
+
+/** JSON as a COPY text field: JSON.stringify escapes control characters itself, which leaves backslashes. */
+function copyJson(v: unknown): string {
+  const json = JSON.stringify(v ?? null);
+  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
+}
+
+/** Streams one COPY ... FROM STDIN on the transaction's connection. */
+async function copyIn(client: PoolClient, sql: string, text: string): Promise<void> {
+  const stream = client.query(copyFrom(sql));
+  stream.end(text);
+  await finished(stream);
+}
+
 /**
  * Every SQL statement over the sync tables, in one place. Bulk writes use multi-row statements
  * (jsonb_to_recordset) rather than one ORM save per row; each statement names the tenant of the
@@ -110,16 +136,22 @@ export class RecordsStore {
       // crash only rewinds the run to an earlier checkpoint: no need to wait for the WAL flush.
       await m.query('SET LOCAL synchronous_commit TO OFF');
       const differing = await this.differing(m, b);
-      const writes: RecordWrite[] = [];
+      // records never stored are copied in; changed and soft-deleted ones are updated in place
+      const fresh: RecordWrite[] = [];
+      const stored: RecordWrite[] = [];
       for (const r of b.records) {
-        const active = differing.get(r.externalId);
-        if (active !== undefined) writes.push({ ...r, ...b.details(r.raw), op: active ? 'updated' : 'added' });
+        const state = differing.get(r.externalId);
+        if (state === undefined) continue;
+        const write: RecordWrite = { ...r, ...b.details(r.raw), op: state === 'active' ? 'updated' : 'added' };
+        (state === 'absent' ? fresh : stored).push(write);
       }
-      if (!b.dryRun && writes.length) await this.upsert(m, b.runId, s, writes);
+      if (!b.dryRun && fresh.length) await this.copyFresh(m, b.runId, s, fresh);
+      if (!b.dryRun && stored.length) await this.upsert(m, b.runId, s, stored);
       let deleted = 0;
       if (b.deletedIds.length) deleted = b.dryRun ? await this.countActive(m, s, b.deletedIds) : await this.markDeleted(m, b.runId, s, b.deletedIds);
-      const added = writes.filter((w) => w.op === 'added').length;
-      const counts = { added, updated: writes.length - added, unchanged: b.records.length - writes.length, deleted };
+      const written = fresh.length + stored.length;
+      const added = fresh.length + stored.filter((w) => w.op === 'added').length;
+      const counts = { added, updated: written - added, unchanged: b.records.length - written, deleted };
       await m.query(
         `UPDATE sync_runs SET checkpoint = $3::jsonb, added = added + $4, updated = updated + $5, unchanged = unchanged + $6,
                 deleted = deleted + $7, pages = pages + $8, waits = $9::jsonb
@@ -131,12 +163,12 @@ export class RecordsStore {
   }
 
   /**
-   * The batch's records that are new, deleted or changed (external id -> whether an active stored
-   * record exists); unchanged ones are compared in Postgres and never come back. Full runs store the
+   * The batch's records that are new, deleted or changed (external id -> what is stored under it);
+   * unchanged ones are compared in Postgres and never come back. Full runs store the
    * batch's ids for the sweep in the same statement. Ids and hashes travel as one JSON parameter:
    * the pg client's array encoding costs far more CPU per element.
    */
-  private async differing(m: EntityManager, b: BatchCommit): Promise<Map<string, boolean>> {
+  private async differing(m: EntityManager, b: BatchCommit): Promise<Map<string, StoredState>> {
     const params: unknown[] = [this.tenantId, b.stream.connectionId, b.stream.entity, JSON.stringify(b.records.map((r) => [r.externalId, r.hash]))];
     let seen = '';
     if (b.seenPage !== null) {
@@ -148,9 +180,9 @@ export class RecordsStore {
     }
     // One index probe per key (LATERAL ... LIMIT 1 keeps the planner from flattening it): during a first
     // sync the statistics say the stream is empty, and a join then hashed the whole stream for every batch.
-    const rows: { external_id: string; active: boolean }[] = await m.query(
+    const rows: { external_id: string; state: StoredState }[] = await m.query(
       `WITH batch AS (SELECT e->>0 AS external_id, decode(e->>1, 'hex') AS hash FROM json_array_elements($4::json) e)${seen}
-       SELECT b.external_id, r.external_id IS NOT NULL AND r.deleted_at IS NULL AS active
+       SELECT b.external_id, CASE WHEN r.external_id IS NULL THEN 'absent' WHEN r.deleted_at IS NULL THEN 'active' ELSE 'deleted' END AS state
          FROM batch b
          LEFT JOIN LATERAL (
            SELECT external_id, hash, deleted_at FROM sync_records
@@ -160,7 +192,30 @@ export class RecordsStore {
         WHERE r.external_id IS NULL OR r.deleted_at IS NOT NULL OR r.hash <> b.hash`,
       params,
     );
-    return new Map(rows.map((r) => [r.external_id, r.active]));
+    return new Map(rows.map((r) => [r.external_id, r.state]));
+  }
+
+  /**
+   * Writes records that have never been stored with COPY, and their `added` change rows, ids taken
+   * from the identity sequence first so that both tables get them. Only the run's own stream writes
+   * these keys (one active run per stream), so no conflict handling is needed.
+   */
+  private async copyFresh(m: EntityManager, runId: string, s: RecordStream, writes: RecordWrite[]): Promise<void> {
+    const [{ ids }] = await m.query(`SELECT string_agg(nextval(pg_get_serial_sequence('sync_records', 'id'))::text, ',') AS ids FROM generate_series(1, $1)`, [writes.length]);
+    const id = (ids as string).split(',');
+    const stream = [this.tenantId, s.connectionId, s.plugin, s.entity, s.model].map(copyText).join('\t');
+    const change = [s.connectionId, s.entity, s.model].map(copyText).join('\t');
+    let records = '';
+    let changes = '';
+    for (let i = 0; i < writes.length; i++) {
+      const w = writes[i];
+      const externalId = copyText(w.externalId);
+      records += `${id[i]}\t${stream}\t${externalId}\t${copyJson(w.raw)}\t${copyJson(w.unified)}\t\\\\x${w.hash}\t${w.remoteUpdatedAt ? w.remoteUpdatedAt.toISOString() : '\\N'}\n`;
+      changes += `${this.tenantId}\t${runId}\t${id[i]}\t${change}\t${externalId}\tadded\n`;
+    }
+    const client = (await m.queryRunner!.connect()) as PoolClient;
+    await copyIn(client, 'COPY sync_records (id, tenant_id, connection_id, plugin, entity, model, external_id, raw, unified, hash, remote_updated_at) FROM STDIN', records);
+    await copyIn(client, 'COPY sync_changes (tenant_id, run_id, record_id, connection_id, entity, model, external_id, op) FROM STDIN', changes);
   }
 
   private async upsert(m: EntityManager, runId: string, s: RecordStream, writes: RecordWrite[]): Promise<void> {
