@@ -187,7 +187,9 @@ function cpuOfProcesses(names) {
       const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
       if (!names.some((n) => name.startsWith(n))) continue;
       const f = st.split(') ')[1].split(' ');
-      total += (Number(f[11]) + Number(f[12])) / 100;
+      // utime + stime, plus cutime + cstime: a server's exited workers (autovacuum, parallel workers)
+      // move their CPU to the parent that reaped them, so a sum over a pass never goes down
+      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
     } catch {
       /* gone */
     }
