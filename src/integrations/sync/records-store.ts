@@ -86,6 +86,12 @@ export class SyncDeleteGuardError extends Error {}
 /** What the store holds under a fetched record's external id, when it differs from the record. */
 type StoredState = 'absent' | 'deleted' | 'active';
 
+/** A differing record: what is stored under its id, and the row id drawn for it when nothing is. */
+interface Difference {
+  state: StoredState;
+  newId: string | null;
+}
+
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /** A value as a field of COPY's text format. */
@@ -137,13 +143,14 @@ export class RecordsStore {
       await m.query('SET LOCAL synchronous_commit TO OFF');
       const differing = await this.differing(m, b);
       // records never stored are copied in; changed and soft-deleted ones are updated in place
-      const fresh: RecordWrite[] = [];
+      const fresh: (RecordWrite & { id: string })[] = [];
       const stored: RecordWrite[] = [];
       for (const r of b.records) {
-        const state = differing.get(r.externalId);
-        if (state === undefined) continue;
-        const write: RecordWrite = { ...r, ...b.details(r.raw), op: state === 'active' ? 'updated' : 'added' };
-        (state === 'absent' ? fresh : stored).push(write);
+        const d = differing.get(r.externalId);
+        if (d === undefined) continue;
+        const write: RecordWrite = { ...r, ...b.details(r.raw), op: d.state === 'active' ? 'updated' : 'added' };
+        if (d.newId !== null) fresh.push({ ...write, id: d.newId });
+        else stored.push(write);
       }
       if (!b.dryRun && fresh.length) await this.copyFresh(m, b.runId, s, fresh);
       if (!b.dryRun && stored.length) await this.upsert(m, b.runId, s, stored);
@@ -163,12 +170,13 @@ export class RecordsStore {
   }
 
   /**
-   * The batch's records that are new, deleted or changed (external id -> what is stored under it);
+   * The batch's records that are new, deleted or changed (external id -> what is stored under it, and
+   * for a record never stored, unless this is a dry run, its row id from the identity sequence);
    * unchanged ones are compared in Postgres and never come back. Full runs store the
    * batch's ids for the sweep in the same statement. Ids and hashes travel as one JSON parameter:
    * the pg client's array encoding costs far more CPU per element.
    */
-  private async differing(m: EntityManager, b: BatchCommit): Promise<Map<string, StoredState>> {
+  private async differing(m: EntityManager, b: BatchCommit): Promise<Map<string, Difference>> {
     const params: unknown[] = [this.tenantId, b.stream.connectionId, b.stream.entity, JSON.stringify(b.records.map((r) => [r.externalId, r.hash]))];
     let seen = '';
     if (b.seenPage !== null) {
@@ -180,9 +188,11 @@ export class RecordsStore {
     }
     // One index probe per key (LATERAL ... LIMIT 1 keeps the planner from flattening it): during a first
     // sync the statistics say the stream is empty, and a join then hashed the whole stream for every batch.
-    const rows: { external_id: string; state: StoredState }[] = await m.query(
+    params.push(!b.dryRun);
+    const rows: { external_id: string; state: StoredState; new_id: string | null }[] = await m.query(
       `WITH batch AS (SELECT e->>0 AS external_id, decode(e->>1, 'hex') AS hash FROM json_array_elements($4::json) e)${seen}
-       SELECT b.external_id, CASE WHEN r.external_id IS NULL THEN 'absent' WHEN r.deleted_at IS NULL THEN 'active' ELSE 'deleted' END AS state
+       SELECT b.external_id, CASE WHEN r.external_id IS NULL THEN 'absent' WHEN r.deleted_at IS NULL THEN 'active' ELSE 'deleted' END AS state,
+              CASE WHEN r.external_id IS NULL AND $${params.length}::boolean THEN nextval(pg_get_serial_sequence('sync_records', 'id')) END AS new_id
          FROM batch b
          LEFT JOIN LATERAL (
            SELECT external_id, hash, deleted_at FROM sync_records
@@ -192,17 +202,15 @@ export class RecordsStore {
         WHERE r.external_id IS NULL OR r.deleted_at IS NOT NULL OR r.hash <> b.hash`,
       params,
     );
-    return new Map(rows.map((r) => [r.external_id, r.state]));
+    return new Map(rows.map((r) => [r.external_id, { state: r.state, newId: r.new_id === null ? null : String(r.new_id) }]));
   }
 
   /**
-   * Writes records that have never been stored with COPY, and their `added` change rows, ids taken
-   * from the identity sequence first so that both tables get them. Only the run's own stream writes
+   * Writes records that have never been stored with COPY, and their `added` change rows, under the
+   * row ids differing() drew for them, so both tables get them. Only the run's own stream writes
    * these keys (one active run per stream), so no conflict handling is needed.
    */
-  private async copyFresh(m: EntityManager, runId: string, s: RecordStream, writes: RecordWrite[]): Promise<void> {
-    const [{ ids }] = await m.query(`SELECT string_agg(nextval(pg_get_serial_sequence('sync_records', 'id'))::text, ',') AS ids FROM generate_series(1, $1)`, [writes.length]);
-    const id = (ids as string).split(',');
+  private async copyFresh(m: EntityManager, runId: string, s: RecordStream, writes: (RecordWrite & { id: string })[]): Promise<void> {
     const stream = [this.tenantId, s.connectionId, s.plugin, s.entity, s.model].map(copyText).join('\t');
     const change = [s.connectionId, s.entity, s.model].map(copyText).join('\t');
     let records = '';
@@ -210,8 +218,8 @@ export class RecordsStore {
     for (let i = 0; i < writes.length; i++) {
       const w = writes[i];
       const externalId = copyText(w.externalId);
-      records += `${id[i]}\t${stream}\t${externalId}\t${copyJson(w.raw)}\t${copyJson(w.unified)}\t\\\\x${w.hash}\t${w.remoteUpdatedAt ? w.remoteUpdatedAt.toISOString() : '\\N'}\n`;
-      changes += `${this.tenantId}\t${runId}\t${id[i]}\t${change}\t${externalId}\tadded\n`;
+      records += `${w.id}\t${stream}\t${externalId}\t${copyJson(w.raw)}\t${copyJson(w.unified)}\t\\\\x${w.hash}\t${w.remoteUpdatedAt ? w.remoteUpdatedAt.toISOString() : '\\N'}\n`;
+      changes += `${this.tenantId}\t${runId}\t${w.id}\t${change}\t${externalId}\tadded\n`;
     }
     const client = (await m.queryRunner!.connect()) as PoolClient;
     await copyIn(client, 'COPY sync_records (id, tenant_id, connection_id, plugin, entity, model, external_id, raw, unified, hash, remote_updated_at) FROM STDIN', records);
