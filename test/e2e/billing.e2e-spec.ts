@@ -220,6 +220,9 @@ describe('billing', () => {
     });
 
     it('payment fails: past due, the plan kept through the grace period, then Free with what exceeds it paused, not deleted', async () => {
+      // a member signed in before the pause, whose access token is still within its lifetime afterwards
+      const earlier = { Authorization: `Bearer ${(await logIn(members[0]).expect(200)).body.accessToken}` };
+      await a.http().get('/api/v1/connections').set(earlier).expect(200);
       sim.setCard(customerId, 'declines');
       sim.advancePeriod(subId);
       await sim.settled();
@@ -247,6 +250,7 @@ describe('billing', () => {
       expect(users.find((u) => u.role === 'member')!.pausedReason).toMatch(/^paused by the plan limit: the tenant is now on the Free plan/);
       const refused = await logIn(members[0]).expect(403);
       expect(refused.body.detail).toMatch(/^this user is paused \(paused by the plan limit: .*\); the tenant's owner can upgrade the plan/);
+      expect((await a.http().get('/api/v1/connections').set(earlier).expect(403)).body.detail).toMatch(/^this user is paused \(paused by the plan limit/);
       // a check of a paused connection passes but does not bring it back; syncs are refused
       expect((await a.http().post(`/api/v1/connections/${all[5].id}/test`).set(s.auth).expect(200)).body.ok).toBe(true);
       expect((await a.http().get(`/api/v1/connections/${all[5].id}`).set(s.auth).expect(200)).body.status).toBe('disabled');

@@ -68,7 +68,7 @@ export class PlugboardAuthGuard implements CanActivate {
 
   private async verifyToken(req: AuthenticatedRequest, token: string): Promise<Principal> {
     const hit = this.verified.get(token);
-    if (hit) return hit;
+    if (hit) return this.principals.withCurrentUser(hit);
     const principal = await this.verifyWithPassport(req);
     const exp = tokenExpiry(token);
     const ttl = Math.min(VERIFIED_TTL_MS, exp ? exp - Date.now() : 0);

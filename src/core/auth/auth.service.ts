@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { PLUGBOARD_CONFIG, type PlugboardConfig } from '../config';
 import { PasswordHasher, Tenant, User } from '../tenancy';
+import { pausedUser } from './principal-resolver.service';
 import { RefreshToken } from './refresh-token.entity';
 import { opaqueToken, sha256, TokenService } from './token.service';
 
@@ -94,8 +95,4 @@ export class AuthService {
       tenant: { id: tenant.id, name: tenant.name, slug: tenant.slug, plan: tenant.plan },
     };
   }
-}
-
-function pausedUser(reason: string): ForbiddenException {
-  return new ForbiddenException(`this user is paused (${reason}); the tenant's owner can upgrade the plan to bring it back`);
 }

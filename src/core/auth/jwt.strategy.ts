@@ -21,6 +21,6 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   async validate(claims: AccessClaims): Promise<Principal> {
     if (claims.typ !== 'access') throw new UnauthorizedException('not an access token');
-    return this.principals.forUser(claims.sub, claims.tid, claims.role);
+    return this.principals.forUser(claims.sub, claims.tid);
   }
 }

@@ -1,33 +1,70 @@
 import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
-import { type Principal, TenantDirectory, User, type UserRole } from '../tenancy';
+import { type Principal, TenantDirectory, User } from '../tenancy';
 import { ApiKey } from './api-key.entity';
 import { sha256 } from './token.service';
 
 const KEY_TTL_MS = 5_000;
+const USER_TTL_MS = 5_000;
+const MAX_CACHED_USERS = 10_000;
 const LAST_USED_EVERY_MS = 60_000;
+
+/** What a request needs to know of its user, now rather than when its token was signed. */
+type UserState = Pick<User, 'tenantId' | 'role' | 'pausedReason'>;
+
+export function pausedUser(reason: string): ForbiddenException {
+  return new ForbiddenException(`this user is paused (${reason}); the tenant's owner can upgrade the plan to bring it back`);
+}
 
 /** Turns verified credentials into the Principal of a request, checking the tenant is active. */
 @Injectable()
 export class PrincipalResolver {
   private readonly keys = new Map<string, { key: ApiKey | null; at: number }>();
+  private readonly users = new Map<string, { user: UserState | null; at: number }>();
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly tenants: TenantDirectory,
   ) {}
 
-  async forUser(userId: string, tenantId: string, role: string): Promise<Principal> {
+  /**
+   * A user's principal, with the user's current role and state: a token signed before the user was
+   * paused (or its role changed) stops working (or acting in that role) within USER_TTL_MS everywhere,
+   * at once in the process that paused it.
+   */
+  async forUser(userId: string, tenantId: string): Promise<Principal> {
     const t = await this.tenants.get(tenantId);
     if (!t) throw new UnauthorizedException('the tenant of this token no longer exists');
     if (t.status !== 'active') throw new ForbiddenException('this tenant is suspended');
-    return { kind: 'user', tenantId, actorId: userId, role: role as UserRole, scopes: ['read', 'write', 'admin'], plan: t.plan, rateLimit: t.rateLimit };
+    return this.withCurrentUser({ kind: 'user', tenantId, actorId: userId, role: 'member', scopes: ['read', 'write', 'admin'], plan: t.plan, rateLimit: t.rateLimit });
+  }
+
+  /** A user's principal (one verified a moment ago, say) with the user's current role; refused when the user is paused or gone. */
+  async withCurrentUser(p: Principal): Promise<Principal> {
+    if (p.kind !== 'user') return p;
+    const user = await this.user(p.actorId);
+    if (!user || user.tenantId !== p.tenantId) throw new UnauthorizedException('the user of this token no longer exists');
+    if (user.pausedReason) throw pausedUser(user.pausedReason);
+    return user.role === p.role ? p : { ...p, role: user.role };
+  }
+
+  forgetUsers(userIds: readonly string[]): void {
+    for (const id of userIds) this.users.delete(id);
+  }
+
+  private async user(userId: string): Promise<UserState | null> {
+    const hit = this.users.get(userId);
+    if (hit && Date.now() - hit.at <= USER_TTL_MS) return hit.user;
+    const user = await this.dataSource.manager.findOne(User, { where: { id: userId }, select: { id: true, tenantId: true, role: true, pausedReason: true } });
+    if (this.users.size >= MAX_CACHED_USERS) this.users.clear();
+    this.users.set(userId, { user, at: Date.now() });
+    return user;
   }
 
   async forExternalEmail(email: string): Promise<Principal> {
     const user = email ? await this.dataSource.manager.findOne(User, { where: { email: email.toLowerCase() } }) : null;
     if (!user) throw new UnauthorizedException('the identity provider token names no Plugboard user');
-    return this.forUser(user.id, user.tenantId, user.role);
+    return this.forUser(user.id, user.tenantId);
   }
 
   /** API keys are looked up by hash; a revoked key stops working within KEY_TTL_MS everywhere, at once here. */

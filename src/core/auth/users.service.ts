@@ -1,6 +1,7 @@
 import { ConflictException, Injectable, Optional } from '@nestjs/common';
 import { In, IsNull } from 'typeorm';
 import { PasswordHasher, PLAN_PAUSE_REASON, PlanLimits, TenantDb, User, type UserRole } from '../tenancy';
+import { PrincipalResolver } from './principal-resolver.service';
 import { RefreshToken } from './refresh-token.entity';
 
 export type UserView = Pick<User, 'id' | 'email' | 'name' | 'role' | 'createdAt' | 'lastLoginAt' | 'pausedReason'>;
@@ -13,7 +14,12 @@ export const userView = (u: User): UserView => ({ id: u.id, email: u.email, name
  */
 @Injectable()
 export class UsersService {
-  constructor(private readonly db: TenantDb, private readonly hasher: PasswordHasher, @Optional() private readonly plans?: PlanLimits) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly hasher: PasswordHasher,
+    private readonly principals: PrincipalResolver,
+    @Optional() private readonly plans?: PlanLimits,
+  ) {}
 
   /** Refused (402, nothing written) when the tenant's plan has no room for another user. */
   async create(input: { email: string; password: string; name?: string; role: UserRole }): Promise<UserView> {
@@ -48,6 +54,7 @@ export class UsersService {
     if (ids.length === 0) return 0;
     await this.db.repo(User).update({ id: In(ids) }, { pausedReason: `${PLAN_PAUSE_REASON}${reason}` });
     await this.db.repo(RefreshToken).update({ userId: In(ids), revokedAt: IsNull() }, { revokedAt: new Date() });
+    this.principals.forgetUsers(ids);
     return ids.length;
   }
 
@@ -58,6 +65,7 @@ export class UsersService {
     const room = limit === null ? paused.length : Math.max(0, limit - (await this.countActive()));
     const ids = paused.slice(0, room).map((u) => u.id);
     if (ids.length > 0) await this.db.repo(User).update({ id: In(ids) }, { pausedReason: null });
+    this.principals.forgetUsers(ids);
     return ids.length;
   }
 }
