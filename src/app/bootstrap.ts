@@ -21,11 +21,14 @@ export const CORE_VERSION: string = coreVersion;
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Finds the plugins before Nest starts: src/plugins (or dist/plugins) and plugboard-plugin-* packages. */
-export function loadPlugins(config: PlugboardConfig, log: (line: string) => void): Promise<PluginLoadReport> {
+/**
+ * Finds the plugins before Nest starts: src/plugins (or dist/plugins) and plugboard-plugin-* packages
+ * in the working directory's node_modules (or the given package folders).
+ */
+export function loadPlugins(config: PlugboardConfig, log: (line: string) => void, packageDirs = [join(process.cwd(), 'node_modules')]): Promise<PluginLoadReport> {
   return discoverPlugins({
     dirs: [config.PLUGINS_DIR ?? join(__dirname, '..', 'plugins')],
-    packageDirs: [join(process.cwd(), 'node_modules')],
+    packageDirs,
     disabled: config.PLUGINS_DISABLED,
     coreVersion: CORE_VERSION,
     log,

@@ -45,6 +45,8 @@ export async function startTestApp(opts: {
   withWorker?: boolean;
   /** listen on this port (to know the URL before boot, for PUBLIC_URL); a random one by default */
   port?: number;
+  /** node_modules folders to load plugboard-plugin-* packages from, instead of the project's */
+  packageDirs?: string[];
 } = {}): Promise<TestApp> {
   const label = opts.label ?? 'e2e';
   const db = opts.db ?? (await createTestDatabase(label));
@@ -54,7 +56,7 @@ export async function startTestApp(opts: {
     DATABASE_URL: db.url, DATABASE_POOL_SIZE: '4', REDIS_PREFIX: opts.redisPrefix ?? redis!.prefix,
     ...opts.env,
   });
-  const plugins = await loadPlugins(config, () => undefined);
+  const plugins = await loadPlugins(config, () => undefined, opts.packageDirs);
   const app = await createApiApp(config, { withWorker: opts.withWorker ?? false, plugins });
   await app.listen({ port: opts.port ?? 0, host: '127.0.0.1' });
   const url = await app.getUrl();

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jsPlugin, writePluginPackage } from '../../../test/support/plugin-packages';
 import { discoverPlugins, type DiscoverOptions, type PluginLoadReport } from './plugin-loader';
 
 const FIXTURES = join(__dirname, '../../../test/fixtures/plugins');
@@ -13,24 +14,6 @@ async function discover(opts: Partial<DiscoverOptions> = {}): Promise<{ report: 
 
 function refusal(report: PluginLoadReport, folder: string) {
   return report.refused.find((r) => r.source.endsWith(`/${folder}`));
-}
-
-/** A plain CommonJS plugin as an npm package would ship it: no TypeScript, no SDK import. */
-function jsPlugin(name: string): string {
-  return `const fn = async () => ({ ok: true });
-module.exports = { default: {
-  name: ${JSON.stringify(name)}, displayName: ${JSON.stringify(name)}, description: 'installed from npm', category: 'other',
-  version: '0.0.1', coreVersion: '*', baseUrl: 'https://api.example.test', auth: [{ kind: 'none' }],
-  rateLimit: { requests: 1, perSeconds: 1 }, entities: {}, actions: {}, checkConnection: fn,
-} };
-`;
-}
-
-function writePackage(nodeModules: string, pkgName: string, pluginName: string): void {
-  const dir = join(nodeModules, ...pkgName.split('/'));
-  mkdirSync(join(dir, 'lib'), { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: pkgName, version: '0.0.1', main: 'lib/plugin.js' }));
-  writeFileSync(join(dir, 'lib', 'plugin.js'), jsPlugin(pluginName));
 }
 
 describe('discoverPlugins over the fixture plugins', () => {
@@ -105,11 +88,11 @@ describe('discoverPlugins over installed packages and odd folders', () => {
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'pb-plugins-'));
     nodeModules = join(root, 'node_modules');
-    writePackage(nodeModules, 'plugboard-plugin-acme', 'acme');
-    writePackage(nodeModules, '@someco/plugboard-plugin-widgets', 'widgets');
+    writePluginPackage(nodeModules, 'plugboard-plugin-acme', 'acme');
+    writePluginPackage(nodeModules, '@someco/plugboard-plugin-widgets', 'widgets');
     // neither is a plugin package by name, so both are ignored even though they look like one
-    writePackage(nodeModules, 'left-pad-plugboard', 'not-a-plugin');
-    writePackage(nodeModules, '@someco/utils', 'not-scoped-plugin');
+    writePluginPackage(nodeModules, 'left-pad-plugboard', 'not-a-plugin');
+    writePluginPackage(nodeModules, '@someco/utils', 'not-scoped-plugin');
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -125,7 +108,7 @@ describe('discoverPlugins over installed packages and odd folders', () => {
 
   it('loads folder plugins and packages together, and refuses a package that repeats a folder plugin name', async () => {
     const nm = join(root, 'dup', 'node_modules');
-    writePackage(nm, 'plugboard-plugin-good-crm', 'good-crm');
+    writePluginPackage(nm, 'plugboard-plugin-good-crm', 'good-crm');
     const { report } = await discover({ packageDirs: [nm], disabled: ['disabled-one'] });
     expect(report.loaded.map((p) => p.source)).toEqual([join(FIXTURES, 'good-crm')]);
     expect(refusal(report, 'plugboard-plugin-good-crm')).toMatchObject({ name: 'good-crm', reason: expect.stringMatching(/already loaded/) });
