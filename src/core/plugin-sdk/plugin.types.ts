@@ -52,6 +52,12 @@ export interface OAuth2Auth {
   scopes: readonly string[];
   pkce: boolean;
   grant?: 'authorization_code' | 'client_credentials';
+  /**
+   * How the app authenticates at the token and revocation endpoints: `body` (default,
+   * client_secret_post: client_id and client_secret in the form) or `basic` (client_secret_basic:
+   * an HTTP Basic header of the form-encoded id and secret, RFC 6749 section 2.3.1)
+   */
+  clientAuth?: 'body' | 'basic';
   /** extra non-token fields a connection holds (a webhook secret, an account id) */
   fields?: Record<string, CredentialField>;
   /** defaults to `Authorization: Bearer {accessToken}` */

@@ -105,7 +105,7 @@ export class ConnectionsService extends ConnectionAccess {
     const secret: Secret = { ...credentials };
     if (method.kind === 'oauth2') {
       // the client-credentials grant: the token is fetched now, and again whenever it runs out
-      const tokens = await requestToken(rebaseOAuthUrl(method.tokenUrl, plugin), clientCredentialsParams(method), { clientId: credentials.clientId, clientSecret: credentials.clientSecret })
+      const tokens = await requestToken(rebaseOAuthUrl(method.tokenUrl, plugin), clientCredentialsParams(method), { clientId: credentials.clientId, clientSecret: credentials.clientSecret }, method.clientAuth)
         .catch((e: Error) => {
           throw new ValidationFailedException([{ field: 'credentials.clientSecret', message: `the token endpoint refused these client credentials: ${e.message}` }]);
         });

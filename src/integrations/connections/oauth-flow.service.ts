@@ -83,7 +83,7 @@ export class OAuthFlowService {
       try {
         tokens = await requestToken(rebaseOAuthUrl(method.tokenUrl, plugin), {
           grant_type: 'authorization_code', code: q.code, redirect_uri: claimed.redirectUri, ...(verifier ? { code_verifier: verifier } : {}),
-        }, app);
+        }, app, method.clientAuth);
       } catch (e) {
         if (e instanceof TokenEndpointError && e.permanent) throw new BadRequestException(`the platform refused the code: ${e.message}`);
         throw e;

@@ -27,18 +27,33 @@ export class TokenEndpointError extends Error {
 
 const TIMEOUT_MS = 15_000;
 
+type ClientAuth = NonNullable<OAuth2Auth['clientAuth']>;
+
 /**
- * Calls a token endpoint (RFC 6749 section 4): form-encoded, client authenticated with
- * client_secret_post, which the reference platforms require and most others accept.
+ * The form and headers of a request the app authenticates: client_secret_post puts the id and
+ * secret in the form; client_secret_basic sends them as a Basic header, each form-encoded first.
  */
-export async function requestToken(tokenUrl: string, params: Record<string, string>, client: OAuthClientCredentials): Promise<TokenSet> {
-  const body = new URLSearchParams({ ...params, client_id: client.clientId, client_secret: client.clientSecret }).toString();
+function authenticated(params: Record<string, string>, client: OAuthClientCredentials | null, how: ClientAuth): { body: string; headers: Record<string, string> } {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (client && how === 'basic') {
+    const pair = `${formEncode(client.clientId)}:${formEncode(client.clientSecret)}`;
+    headers.authorization = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+    return { body: new URLSearchParams(params).toString(), headers };
+  }
+  return { body: new URLSearchParams({ ...params, ...(client ? { client_id: client.clientId, client_secret: client.clientSecret } : {}) }).toString(), headers };
+}
+
+const formEncode = (v: string): string => new URLSearchParams({ v }).toString().slice(2);
+
+/** Calls a token endpoint (RFC 6749 section 4): form-encoded, the client authenticated as the platform asks. */
+export async function requestToken(tokenUrl: string, params: Record<string, string>, client: OAuthClientCredentials, how: ClientAuth = 'body'): Promise<TokenSet> {
+  const { body, headers } = authenticated(params, client, how);
   let status: number;
   let text: string;
   try {
     const res = await request(tokenUrl, {
       method: 'POST', body, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'user-agent': 'Plugboard/0.1' },
+      headers: { ...headers, accept: 'application/json', 'user-agent': 'Plugboard/0.1' },
     });
     status = res.statusCode;
     text = await res.body.text();
@@ -64,11 +79,7 @@ export async function requestToken(tokenUrl: string, params: Record<string, stri
 export async function revokeToken(method: OAuth2Auth, revokeUrl: string, token: string, hint: 'refresh_token' | 'access_token', client: OAuthClientCredentials | null): Promise<void> {
   const res = method.revokeStyle === 'path'
     ? await request(`${revokeUrl.replace(/\/+$/, '')}/${encodeURIComponent(token)}`, { method: 'DELETE', headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS })
-    : await request(revokeUrl, {
-      method: 'POST', headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token, token_type_hint: hint, ...(client ? { client_id: client.clientId, client_secret: client.clientSecret } : {}) }).toString(),
-    });
+    : await request(revokeUrl, { method: 'POST', headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS, ...authenticated({ token, token_type_hint: hint }, client, method.clientAuth ?? 'body') });
   await res.body.dump();
   if (res.statusCode >= 400) throw new Error(`revocation answered ${res.statusCode}`);
 }

@@ -122,12 +122,12 @@ export class TokenRefresher {
 
   private async callTokenEndpoint(connection: Connection, secret: Secret, plugin: PluginDefinition, method: OAuth2Auth, tokenUrl: string): Promise<TokenSet> {
     if (method.grant === 'client_credentials') {
-      return requestToken(tokenUrl, clientCredentialsParams(method), { clientId: secret.clientId, clientSecret: secret.clientSecret });
+      return requestToken(tokenUrl, clientCredentialsParams(method), { clientId: secret.clientId, clientSecret: secret.clientSecret }, method.clientAuth);
     }
     if (!secret.refreshToken) throw new TokenEndpointError(true, 0, 'no refresh token was issued');
     const app = await this.apps.resolve(plugin.name);
     if (!app) throw new Error(`no OAuth app is configured for ${plugin.name}`);
-    return requestToken(tokenUrl, { grant_type: 'refresh_token', refresh_token: secret.refreshToken }, app);
+    return requestToken(tokenUrl, { grant_type: 'refresh_token', refresh_token: secret.refreshToken }, app, method.clientAuth);
   }
 }
 

@@ -23,6 +23,8 @@ export const twitterManifest = {
     // X requires PKCE (S256) on the authorization-code flow
     pkce: true,
     grant: 'authorization_code',
+    // a confidential client authenticates at the token endpoints with a Basic header only
+    clientAuth: 'basic',
   }],
   // POST /2/tweets allows 100 requests per 15 minutes per user on the Basic tier
   rateLimit: { requests: 100, perSeconds: 900 },

@@ -13,6 +13,8 @@ export interface OAuthServerOptions {
   tokenPrefix?: string;
   /** fields a token answer carries besides the RFC 6749 ones (the granted scope, say) */
   extraTokenFields?(scope: string): Record<string, unknown>;
+  /** `basic`: the token and revocation endpoints take the client only as an HTTP Basic header; by default the form or the header */
+  clientAuth?: 'basic' | 'any';
 }
 
 interface PendingCode {
@@ -84,8 +86,8 @@ export class OAuthServerSim {
 
   private token(req: SimRequest): SimResponse {
     const f = (typeof req.body === 'object' && req.body ? req.body : {}) as Record<string, string | undefined>;
-    const client = this.client(req, f);
-    if (client.id !== this.clientId || client.secret !== this.clientSecret) return oauthError(401, 'invalid_client', 'client authentication failed');
+    const refused = this.refuseClient(req, f);
+    if (refused) return refused;
     let scope: string;
     if (f.grant_type === 'authorization_code') {
       const pending = f.code ? this.codes.get(f.code) : undefined;
@@ -115,18 +117,39 @@ export class OAuthServerSim {
 
   /** RFC 7009: the answer is 200 whether or not the token was known. */
   private revoke(req: SimRequest): SimResponse {
-    const token = (req.body as Record<string, string | undefined> | undefined)?.token;
+    const f = (typeof req.body === 'object' && req.body ? req.body : {}) as Record<string, string | undefined>;
+    // a platform that authenticates clients by header does so on revocation too
+    if (this.opts.clientAuth === 'basic') {
+      const refused = this.refuseClient(req, f);
+      if (refused) return refused;
+    }
+    const token = f.token;
     if (!token) return oauthError(400, 'invalid_request', 'token is required');
     this.refresh.delete(token);
     this.access.delete(token);
     return { body: {} };
   }
 
-  private client(req: SimRequest, form: Record<string, string | undefined>): { id?: string; secret?: string } {
+  /** The platform's answer to a request whose client is missing or wrong; null when it is this server's client. */
+  private refuseClient(req: SimRequest, form: Record<string, string | undefined>): SimResponse | null {
     const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (!basic) return { id: form.client_id, secret: form.client_secret };
-    const [id, secret] = Buffer.from(basic, 'base64').toString('utf8').split(':');
-    return { id: decodeURIComponent(id ?? ''), secret: decodeURIComponent(secret ?? '') };
+    if (!basic && this.opts.clientAuth === 'basic') return oauthError(401, 'unauthorized_client', 'Missing valid authorization header');
+    let id = form.client_id;
+    let secret = form.client_secret;
+    if (basic) {
+      // RFC 6749 section 2.3.1: each part form-encoded before the pair is base64-encoded
+      const pair = Buffer.from(basic, 'base64').toString('utf8');
+      const colon = pair.indexOf(':');
+      const decode = (v: string) => {
+        try {
+          return decodeURIComponent(v.replace(/\+/g, ' '));
+        } catch {
+          return undefined;
+        }
+      };
+      [id, secret] = colon < 0 ? [undefined, undefined] : [decode(pair.slice(0, colon)), decode(pair.slice(colon + 1))];
+    }
+    return id === this.clientId && secret === this.clientSecret ? null : oauthError(401, 'invalid_client', 'client authentication failed');
   }
 
   private mint(): string {

@@ -60,6 +60,8 @@ class XApi {
     refreshTokens: true,
     pkce: 'required',
     extraTokenFields: (scope) => ({ scope }),
+    // X takes a confidential client's id and secret only as a Basic header
+    clientAuth: 'basic',
   });
   readonly tweets = new Map<string, SimTweet>();
   private nextId = 1_800_000_000_000_000_000n;
