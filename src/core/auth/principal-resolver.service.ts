@@ -36,28 +36,33 @@ export class PrincipalResolver {
     const t = await this.tenants.get(tenantId);
     if (!t) throw new UnauthorizedException('the tenant of this token no longer exists');
     if (t.status !== 'active') throw new ForbiddenException('this tenant is suspended');
-    return this.withCurrentUser({ kind: 'user', tenantId, actorId: userId, role: 'member', scopes: ['read', 'write', 'admin'], plan: t.plan, rateLimit: t.rateLimit });
+    const { role } = await this.activeUser(userId, tenantId);
+    return { kind: 'user', tenantId, actorId: userId, role, scopes: ['read', 'write', 'admin'], plan: t.plan, rateLimit: t.rateLimit };
   }
 
   /** A user's principal (one verified a moment ago, say) with the user's current role; refused when the user is paused or gone. */
   async withCurrentUser(p: Principal): Promise<Principal> {
     if (p.kind !== 'user') return p;
-    const user = await this.user(p.actorId);
-    if (!user || user.tenantId !== p.tenantId) throw new UnauthorizedException('the user of this token no longer exists');
-    if (user.pausedReason) throw pausedUser(user.pausedReason);
-    return user.role === p.role ? p : { ...p, role: user.role };
+    const { role } = await this.activeUser(p.actorId, p.tenantId);
+    return role === p.role ? p : { ...p, role };
   }
 
   forgetUsers(userIds: readonly string[]): void {
     for (const id of userIds) this.users.delete(id);
   }
 
-  private async user(userId: string): Promise<UserState | null> {
-    const hit = this.users.get(userId);
-    if (hit && Date.now() - hit.at <= USER_TTL_MS) return hit.user;
-    const user = await this.dataSource.manager.findOne(User, { where: { id: userId }, select: { id: true, tenantId: true, role: true, pausedReason: true } });
-    if (this.users.size >= MAX_CACHED_USERS) this.users.clear();
-    this.users.set(userId, { user, at: Date.now() });
+  /** The user as of at most USER_TTL_MS ago; 401 when gone (or of another tenant), 403 when paused. */
+  private async activeUser(userId: string, tenantId: string): Promise<UserState> {
+    let hit = this.users.get(userId);
+    if (!hit || Date.now() - hit.at > USER_TTL_MS) {
+      const user = await this.dataSource.manager.findOne(User, { where: { id: userId }, select: { id: true, tenantId: true, role: true, pausedReason: true } });
+      if (this.users.size >= MAX_CACHED_USERS) this.users.clear();
+      hit = { user, at: Date.now() };
+      this.users.set(userId, hit);
+    }
+    const user = hit.user;
+    if (!user || user.tenantId !== tenantId) throw new UnauthorizedException('the user of this token no longer exists');
+    if (user.pausedReason) throw pausedUser(user.pausedReason);
     return user;
   }
 

@@ -113,9 +113,9 @@ async function copyIn(client: PoolClient, sql: string, text: string): Promise<vo
 }
 
 /**
- * Every SQL statement over the sync tables, in one place. Bulk writes use multi-row statements
- * (jsonb_to_recordset) rather than one ORM save per row; each statement names the tenant of the
- * current context, so nothing here can touch another tenant's rows.
+ * Every SQL statement over the sync tables, in one place. Bulk writes use COPY (new records) and
+ * multi-row statements (jsonb_to_recordset) rather than one ORM save per row; each statement names
+ * the tenant of the current context, so nothing here can touch another tenant's rows.
  */
 @Injectable()
 export class RecordsStore {

@@ -40,6 +40,11 @@ export class OAuthServerSim {
 
   constructor(private readonly opts: OAuthServerOptions) {}
 
+  /** The app's id and secret, as a plugin test or the demo configures the platform's OAuth app with them. */
+  get client(): { clientId: string; clientSecret: string } {
+    return { clientId: this.clientId, clientSecret: this.clientSecret };
+  }
+
   install(server: SimulatorServer): this {
     const { paths } = this.opts;
     server.route('GET', paths.authorize, (req) => this.authorize(req));
@@ -140,20 +145,21 @@ export class OAuthServerSim {
       // RFC 6749 section 2.3.1: each part form-encoded before the pair is base64-encoded
       const pair = Buffer.from(basic, 'base64').toString('utf8');
       const colon = pair.indexOf(':');
-      const decode = (v: string) => {
-        try {
-          return decodeURIComponent(v.replace(/\+/g, ' '));
-        } catch {
-          return undefined;
-        }
-      };
-      [id, secret] = colon < 0 ? [undefined, undefined] : [decode(pair.slice(0, colon)), decode(pair.slice(colon + 1))];
+      [id, secret] = colon < 0 ? [undefined, undefined] : [formDecode(pair.slice(0, colon)), formDecode(pair.slice(colon + 1))];
     }
     return id === this.clientId && secret === this.clientSecret ? null : oauthError(401, 'invalid_client', 'client authentication failed');
   }
 
   private mint(): string {
     return `${this.opts.tokenPrefix ?? ''}${randomBytes(32).toString('base64url')}`;
+  }
+}
+
+function formDecode(v: string): string | undefined {
+  try {
+    return decodeURIComponent(v.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
   }
 }
 

@@ -57,7 +57,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Linke
   return {
     url,
     credentials: { accessToken: li.oauth.issueAccessToken() },
-    oauthClient: { clientId: li.oauth.clientId, clientSecret: li.oauth.clientSecret },
+    oauthClient: li.oauth.client,
     member: { urn: MEMBER_URN, name: MEMBER.name },
     organizationUrn: ORGANIZATION_URN,
     get calls() {

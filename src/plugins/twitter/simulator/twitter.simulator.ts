@@ -42,7 +42,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Twitt
   return {
     url,
     credentials: { accessToken: x.oauth.issueAccessToken() },
-    oauthClient: { clientId: x.oauth.clientId, clientSecret: x.oauth.clientSecret },
+    oauthClient: x.oauth.client,
     user: { id: USER.id, username: USER.username },
     get calls() {
       return x.server.calls;

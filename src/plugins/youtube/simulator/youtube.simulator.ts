@@ -50,7 +50,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Youtu
   return {
     url,
     credentials: { accessToken: yt.oauth.issueAccessToken() },
-    oauthClient: { clientId: yt.oauth.clientId, clientSecret: yt.oauth.clientSecret },
+    oauthClient: yt.oauth.client,
     channelId: CHANNEL.id,
     get calls() {
       return yt.server.calls;
